@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * odx: the block API differences between the kernels odx builds against (Debian's
+ * 6.1 and 6.12). Written against the newest API; each shim names the kernel version
+ * that changed it. Nothing outside this header tests LINUX_VERSION_CODE.
+ */
+#ifndef _ODX_COMPAT_H
+#define _ODX_COMPAT_H
+
+#include <linux/blkdev.h>
+#include <linux/version.h>
+
+/*
+ * 6.9 made blk_alloc_disk() take the queue limits and return an ERR_PTR; 6.11 moved
+ * the queue feature flags into queue_limits.features. odx_alloc_disk() takes the
+ * limits and the features the 6.11 way and returns an ERR_PTR everywhere.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#define ODX_FEAT_SYNCHRONOUS	0u
+#else
+#define ODX_FEAT_SYNCHRONOUS	BLK_FEAT_SYNCHRONOUS
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+static inline struct gendisk *odx_alloc_disk(struct queue_limits *lim,
+					     unsigned int features, int node)
+{
+	lim->features |= features;
+	return blk_alloc_disk(lim, node);
+}
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#error "odx supports 6.1-6.8 and 6.11+; 6.9 and 6.10 need their own shim"
+#else
+static inline struct gendisk *odx_alloc_disk(struct queue_limits *lim,
+					     unsigned int features, int node)
+{
+	struct request_queue *q;
+	struct gendisk *disk;
+
+	disk = blk_alloc_disk(node);
+	if (!disk)
+		return ERR_PTR(-ENOMEM);
+	q = disk->queue;
+	blk_queue_logical_block_size(q, lim->logical_block_size);
+	blk_queue_physical_block_size(q, lim->physical_block_size);
+	blk_queue_io_min(q, lim->io_min);
+	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
+	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
+	blk_queue_max_write_zeroes_sectors(q, lim->max_write_zeroes_sectors);
+	q->limits.discard_granularity = lim->discard_granularity;
+	/* Before 6.11, non-rotational was a queue flag, not a missing feature. */
+	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
+	/* 6.1 has no synchronous-device hint: ODX_FEAT_SYNCHRONOUS is a no-op. */
+	return disk;
+}
+#endif
+
+/* 6.5 replaced fmode_t with blk_mode_t in the block_device_operations. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+typedef fmode_t blk_mode_t;
+#define BLK_OPEN_READ		FMODE_READ
+#define BLK_OPEN_WRITE		FMODE_WRITE
+#endif
+
+/* 6.2 added kunit/visibility.h; KUnit needs the store's symbols exported. */
+#if IS_ENABLED(CONFIG_KUNIT) && LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#include <kunit/visibility.h>
+#define ODX_EXPORT_FOR_KUNIT(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
+#else
+#define ODX_EXPORT_FOR_KUNIT(sym)
+#endif
+
+#endif /* _ODX_COMPAT_H */

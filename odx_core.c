@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * odx: RAM-backed block devices for offloaded data transfer (ODX) token copy.
+ *
+ * This file holds the devices: module parameters, creation and removal, the
+ * gendisk and its bio-based data path onto the page store (odx_store.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/highmem.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "odx_compat.h"
+#include "odx_internal.h"
+
+static unsigned int nr_devices = 1;
+module_param(nr_devices, uint, 0444);
+MODULE_PARM_DESC(nr_devices, "Devices to create at load (default 1)");
+
+static unsigned long size_mb = 64;
+module_param(size_mb, ulong, 0444);
+MODULE_PARM_DESC(size_mb, "Size of each device created at load, in MiB (default 64)");
+
+static unsigned int odx_block_size = 512;
+module_param_named(block_size, odx_block_size, uint, 0444);
+MODULE_PARM_DESC(block_size, "Default logical block size, 512 or 4096 (default 512)");
+
+/* The block major all odx disks carry; minor N is /dev/odxN. */
+static int odx_major;
+
+/* Serialises device creation and removal; protects odx_devices. */
+static DEFINE_MUTEX(odx_devices_lock);
+/* index -> struct odx_dev *, for the devices that exist. */
+static DEFINE_IDR(odx_devices);
+
+/**
+ * odx_validate_params() - check the parameters of a device to create
+ * @p: the parameters, with block_size 0 already replaced by the default
+ * @why: set to a human-readable reason when the parameters are refused
+ *
+ * Return: 0 if a device can be made from @p, -EINVAL otherwise.
+ */
+int odx_validate_params(const struct odx_device_params *p, const char **why)
+{
+	unsigned int i;
+
+	if (p->flags) {
+		*why = "flags must be 0";
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(p->reserved); i++) {
+		if (p->reserved[i]) {
+			*why = "reserved fields must be 0";
+			return -EINVAL;
+		}
+	}
+	if (p->block_size != 512 && p->block_size != 4096) {
+		*why = "block size must be 512 or 4096";
+		return -EINVAL;
+	}
+	if (!p->size_bytes) {
+		*why = "size must not be 0";
+		return -EINVAL;
+	}
+	if (p->size_bytes % 4096) {
+		*why = "size must be a multiple of 4096 bytes";
+		return -EINVAL;
+	}
+	if (p->size_bytes > ODX_MAX_DEVICE_BYTES) {
+		*why = "size must be at most 1 TiB";
+		return -EINVAL;
+	}
+	if (p->index != ODX_INDEX_ANY && p->index >= ODX_MAX_DEVICES) {
+		*why = "index must be below 1024";
+		return -EINVAL;
+	}
+	return 0;
+}
+ODX_EXPORT_FOR_KUNIT(odx_validate_params);
+
+static void odx_submit_bio(struct bio *bio)
+{
+	struct odx_dev *dev = bio->bi_bdev->bd_disk->private_data;
+	u64 pos = (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	int err = 0;
+
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		bio_for_each_segment(bv, bio, iter) {
+			void *p = bvec_kmap_local(&bv);
+
+			if (bio_op(bio) == REQ_OP_WRITE)
+				err = odx_store_write(&dev->store, pos, p, bv.bv_len,
+						      GFP_NOIO);
+			else
+				err = odx_store_read(&dev->store, pos, p, bv.bv_len);
+			kunmap_local(p);
+			if (err)
+				break;
+			pos += bv.bv_len;
+		}
+		break;
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		err = odx_store_zero(&dev->store, pos, bio->bi_iter.bi_size, GFP_NOIO);
+		break;
+	case REQ_OP_FLUSH:
+		/* RAM has no volatile cache to flush. */
+		break;
+	default:
+		err = -EOPNOTSUPP;
+		break;
+	}
+	if (err)
+		bio->bi_status = errno_to_blk_status(err);
+	bio_endio(bio);
+}
+
+static int odx_open_disk(struct gendisk *disk)
+{
+	struct odx_dev *dev = disk->private_data;
+
+	lockdep_assert_held(&disk->open_mutex);
+	return dev->removing ? -ENXIO : 0;
+}
+
+/* 6.5 changed ->open to take the gendisk and a blk_mode_t. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+static int odx_open(struct gendisk *disk, blk_mode_t mode)
+{
+	return odx_open_disk(disk);
+}
+#else
+static int odx_open(struct block_device *bdev, fmode_t mode)
+{
+	return odx_open_disk(bdev->bd_disk);
+}
+#endif
+
+static void odx_free_disk(struct gendisk *disk)
+{
+	struct odx_dev *dev = disk->private_data;
+
+	odx_store_destroy(&dev->store);
+	kfree(dev);
+}
+
+static const struct block_device_operations odx_fops = {
+	.owner		= THIS_MODULE,
+	.submit_bio	= odx_submit_bio,
+	.open		= odx_open,
+	.free_disk	= odx_free_disk,
+};
+
+static struct odx_dev *odx_dev_from_kobj(struct kobject *kobj)
+{
+	return dev_to_disk(kobj_to_dev(kobj))->private_data;
+}
+
+static ssize_t pages_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
+
+	return sysfs_emit(buf, "%lu\n", odx_store_nr_pages(&dev->store));
+}
+static DEVICE_ATTR_RO(pages);
+
+static ssize_t index_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", odx_dev_from_kobj(&d->kobj)->index);
+}
+static DEVICE_ATTR_RO(index);
+
+static struct attribute *odx_disk_attrs[] = {
+	&dev_attr_pages.attr,
+	&dev_attr_index.attr,
+	NULL,
+};
+
+static const struct attribute_group odx_disk_group = {
+	.name	= "odx",
+	.attrs	= odx_disk_attrs,
+};
+
+static const struct attribute_group *odx_disk_groups[] = {
+	&odx_disk_group,
+	NULL,
+};
+
+/**
+ * odx_dev_create() - create and register a device
+ * @p: parameters; block_size 0 takes the default; on success p->index is set
+ *
+ * Return: 0, or -EINVAL (bad parameters), -EEXIST (index in use), -ENOSPC (no
+ * free index), -ENOMEM, or what add_disk() returned.
+ */
+int odx_dev_create(struct odx_device_params *p)
+{
+	struct queue_limits lim = { };
+	struct odx_dev *dev;
+	struct gendisk *disk;
+	const char *why;
+	int index, err;
+
+	if (!p->block_size)
+		p->block_size = odx_block_size;
+	err = odx_validate_params(p, &why);
+	if (err) {
+		pr_warn_ratelimited("refusing to create a device: %s\n", why);
+		return err;
+	}
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->block_size = p->block_size;
+	dev->size_bytes = p->size_bytes;
+	odx_store_init(&dev->store);
+
+	mutex_lock(&odx_devices_lock);
+	if (p->index == ODX_INDEX_ANY)
+		index = idr_alloc(&odx_devices, dev, 0, ODX_MAX_DEVICES, GFP_KERNEL);
+	else
+		index = idr_alloc(&odx_devices, dev, p->index, p->index + 1, GFP_KERNEL);
+	if (index < 0) {
+		err = index == -ENOSPC && p->index != ODX_INDEX_ANY ? -EEXIST : index;
+		goto out_unlock;
+	}
+	dev->index = index;
+
+	lim.logical_block_size = dev->block_size;
+	lim.physical_block_size = PAGE_SIZE;
+	lim.io_min = PAGE_SIZE;
+	lim.max_hw_sectors = ODX_MAX_HW_SECTORS;
+	lim.max_hw_discard_sectors = UINT_MAX;
+	lim.max_write_zeroes_sectors = UINT_MAX;
+	lim.discard_granularity = PAGE_SIZE;
+	disk = odx_alloc_disk(&lim, ODX_FEAT_SYNCHRONOUS, NUMA_NO_NODE);
+	if (IS_ERR(disk)) {
+		err = PTR_ERR(disk);
+		goto out_remove_index;
+	}
+	dev->disk = disk;
+	disk->major = odx_major;
+	disk->first_minor = index;
+	disk->minors = 1;
+	disk->flags |= GENHD_FL_NO_PART;
+	disk->fops = &odx_fops;
+	disk->private_data = dev;
+	snprintf(disk->disk_name, DISK_NAME_LEN, "odx%d", index);
+	set_capacity(disk, dev->size_bytes >> SECTOR_SHIFT);
+
+	err = device_add_disk(NULL, disk, odx_disk_groups);
+	if (err)
+		goto out_put_disk;
+	mutex_unlock(&odx_devices_lock);
+	p->index = index;
+	return 0;
+
+out_put_disk:
+	put_disk(disk);
+out_remove_index:
+	idr_remove(&odx_devices, index);
+out_unlock:
+	mutex_unlock(&odx_devices_lock);
+	odx_store_destroy(&dev->store);
+	kfree(dev);
+	return err;
+}
+
+/* Unregister @dev; it is freed by ->free_disk. Needs odx_devices_lock. */
+static void odx_dev_unregister(struct odx_dev *dev)
+{
+	lockdep_assert_held(&odx_devices_lock);
+	idr_remove(&odx_devices, dev->index);
+	del_gendisk(dev->disk);
+	put_disk(dev->disk);
+}
+
+/**
+ * odx_dev_remove() - remove a device that nobody has open
+ * @index: the device's index
+ *
+ * Return: 0, -ENODEV (no such device) or -EBUSY (the device is open).
+ */
+int odx_dev_remove(u32 index)
+{
+	struct odx_dev *dev;
+	int err = 0;
+
+	mutex_lock(&odx_devices_lock);
+	dev = idr_find(&odx_devices, index);
+	if (!dev) {
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	mutex_lock(&dev->disk->open_mutex);
+	if (disk_openers(dev->disk))
+		err = -EBUSY;
+	else
+		dev->removing = true;
+	mutex_unlock(&dev->disk->open_mutex);
+	if (!err)
+		odx_dev_unregister(dev);
+out_unlock:
+	mutex_unlock(&odx_devices_lock);
+	return err;
+}
+
+static void odx_remove_all(void)
+{
+	struct odx_dev *dev;
+	int index;
+
+	mutex_lock(&odx_devices_lock);
+	idr_for_each_entry(&odx_devices, dev, index)
+		odx_dev_unregister(dev);
+	mutex_unlock(&odx_devices_lock);
+}
+
+static int __init odx_init(void)
+{
+	struct odx_device_params p = { };
+	unsigned int i;
+	int err;
+
+	if (nr_devices > ODX_MAX_DEVICES) {
+		pr_err("nr_devices must be at most %u\n", ODX_MAX_DEVICES);
+		return -EINVAL;
+	}
+	if (size_mb > ODX_MAX_DEVICE_BYTES >> 20) {
+		pr_err("size_mb must be at most %llu\n", ODX_MAX_DEVICE_BYTES >> 20);
+		return -EINVAL;
+	}
+	if (odx_block_size != 512 && odx_block_size != 4096) {
+		pr_err("block_size must be 512 or 4096\n");
+		return -EINVAL;
+	}
+
+	odx_major = register_blkdev(0, "odx");
+	if (odx_major < 0)
+		return odx_major;
+
+	err = odx_ctl_init();
+	if (err)
+		goto out_unregister_blkdev;
+
+	for (i = 0; i < nr_devices; i++) {
+		p = (struct odx_device_params) {
+			.size_bytes = (u64)size_mb << 20,
+			.index = i,
+		};
+		err = odx_dev_create(&p);
+		if (err) {
+			pr_err("cannot create odx%u: %d\n", i, err);
+			goto out_remove_all;
+		}
+	}
+	return 0;
+
+out_remove_all:
+	odx_remove_all();
+	odx_ctl_exit();
+out_unregister_blkdev:
+	unregister_blkdev(odx_major, "odx");
+	return err;
+}
+
+static void __exit odx_exit(void)
+{
+	odx_ctl_exit();
+	odx_remove_all();
+	unregister_blkdev(odx_major, "odx");
+}
+
+module_init(odx_init);
+module_exit(odx_exit);
+MODULE_DESCRIPTION("odx: RAM block devices with ODX token copy");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * odx: the sparse, page-granular, copy-on-write backing store.
+ *
+ * See include/odx_store.h for the locking rules.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/rcupdate.h>
+
+#include "odx_compat.h"
+#include "odx_store.h"
+
+static struct mutex *odx_stripe(struct odx_store *store, pgoff_t index)
+{
+	return &store->stripes[index % ODX_STORE_STRIPES];
+}
+
+/**
+ * odx_store_init() - initialise an empty store
+ * @store: the store
+ */
+void odx_store_init(struct odx_store *store)
+{
+	int i;
+
+	xa_init(&store->pages);
+	atomic_long_set(&store->nr_pages, 0);
+	for (i = 0; i < ODX_STORE_STRIPES; i++)
+		mutex_init(&store->stripes[i]);
+}
+ODX_EXPORT_FOR_KUNIT(odx_store_init);
+
+/**
+ * odx_store_destroy() - drop the store's reference on every page
+ * @store: the store; no I/O may be in flight or start later
+ *
+ * Pages that others still hold (tokens, other stores) live on until they are put.
+ */
+void odx_store_destroy(struct odx_store *store)
+{
+	struct page *page;
+	unsigned long index;
+	int i;
+
+	xa_for_each(&store->pages, index, page) {
+		put_page(page);
+		cond_resched();
+	}
+	xa_destroy(&store->pages);
+	atomic_long_set(&store->nr_pages, 0);
+	for (i = 0; i < ODX_STORE_STRIPES; i++)
+		mutex_destroy(&store->stripes[i]);
+}
+ODX_EXPORT_FOR_KUNIT(odx_store_destroy);
+
+/**
+ * odx_store_get_page() - look up a page and take a reference on it
+ * @store: the store
+ * @index: page index
+ *
+ * Lock-free: a speculative reference under RCU, then a recheck that the slot
+ * still holds the page, as the page cache does. The caller reads the page and
+ * puts it; it must not write to it.
+ *
+ * Return: the page with a reference the caller must put, or NULL for a hole.
+ */
+struct page *odx_store_get_page(struct odx_store *store, pgoff_t index)
+{
+	struct page *page;
+
+	rcu_read_lock();
+repeat:
+	page = xa_load(&store->pages, index);
+	if (page) {
+		if (!get_page_unless_zero(page))
+			goto repeat;
+		if (unlikely(page != xa_load(&store->pages, index))) {
+			put_page(page);
+			goto repeat;
+		}
+	}
+	rcu_read_unlock();
+	return page;
+}
+ODX_EXPORT_FOR_KUNIT(odx_store_get_page);
+
+/**
+ * odx_store_get_page_locked() - take a lasting reference on a page
+ * @store: the store
+ * @index: page index
+ *
+ * Like odx_store_get_page(), but serialised against writers of the page, so once
+ * it returns, the page's contents never change again: any later write to that
+ * index sees the page shared and copies it first. For holders that keep the page
+ * (tokens, other stores).
+ *
+ * Return: the page with a reference the caller must put, or NULL for a hole.
+ */
+struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index)
+{
+	struct mutex *lock = odx_stripe(store, index);
+	struct page *page;
+
+	mutex_lock(lock);
+	page = xa_load(&store->pages, index);
+	if (page)
+		get_page(page);
+	mutex_unlock(lock);
+	return page;
+}
+ODX_EXPORT_FOR_KUNIT(odx_store_get_page_locked);
+
+/**
+ * odx_store_read() - copy bytes out of the store
+ * @store: the store
+ * @pos: byte offset
+ * @buf: destination
+ * @len: bytes to copy
+ *
+ * Holes read as zeros.
+ *
+ * Return: 0.
+ */
+int odx_store_read(struct odx_store *store, u64 pos, void *buf, size_t len)
+{
+	while (len) {
+		unsigned int off = offset_in_page(pos);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		struct page *page = odx_store_get_page(store, pos >> PAGE_SHIFT);
+
+		if (page) {
+			memcpy_from_page(buf, page, off, n);
+			put_page(page);
+		} else {
+			memset(buf, 0, n);
+		}
+		buf += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+ODX_EXPORT_FOR_KUNIT(odx_store_read);
+
+/* Write @n bytes of @src (zeros if NULL) at @off of @page. */
+static void odx_fill(struct page *page, unsigned int off, const void *src,
+		     unsigned int n)
+{
+	if (src)
+		memcpy_to_page(page, off, src, n);
+	else
+		memzero_page(page, off, n);
+}
+
+/*
+ * Write @n bytes (zeros if @src is NULL) at @off of page @index, within one page.
+ * A page only the store holds is written in place; a shared page is copied first
+ * and the copy replaces it in the store; a hole gets a new page (zeroing a hole
+ * does nothing).
+ */
+static int odx_store_write_page(struct odx_store *store, pgoff_t index,
+				unsigned int off, const void *src, unsigned int n,
+				gfp_t gfp)
+{
+	struct mutex *lock = odx_stripe(store, index);
+	struct page *page, *new;
+	void *old;
+	int err = 0;
+
+	mutex_lock(lock);
+	page = xa_load(&store->pages, index);
+	if (page && page_ref_count(page) == 1) {
+		/* The store's reference is the only one: nobody else sees it. */
+		odx_fill(page, off, src, n);
+		goto out_unlock;
+	}
+	if (!page && !src)
+		goto out_unlock;
+
+	new = alloc_page(gfp | __GFP_NOWARN |
+			 (!page && n < PAGE_SIZE ? __GFP_ZERO : 0));
+	if (!new) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+	if (page && n < PAGE_SIZE)
+		copy_highpage(new, page);
+	odx_fill(new, off, src, n);
+	old = xa_store(&store->pages, index, new, gfp);
+	if (xa_is_err(old)) {
+		err = xa_err(old);
+		goto out_free_new;
+	}
+	if (!page)
+		atomic_long_inc(&store->nr_pages);
+	mutex_unlock(lock);
+	/* Drop the store's reference on the shared page; other holders keep it. */
+	if (page)
+		put_page(page);
+	return 0;
+
+out_free_new:
+	__free_page(new);
+out_unlock:
+	mutex_unlock(lock);
+	return err;
+}
+
+/* Remove page @index from the store (a whole-page discard). */
+static void odx_store_drop_page(struct odx_store *store, pgoff_t index)
+{
+	struct mutex *lock = odx_stripe(store, index);
+	struct page *page;
+
+	mutex_lock(lock);
+	page = xa_erase(&store->pages, index);
+	if (page)
+		atomic_long_dec(&store->nr_pages);
+	mutex_unlock(lock);
+	if (page)
+		put_page(page);
+}
+
+/**
+ * odx_store_write() - copy bytes into the store
+ * @store: the store
+ * @pos: byte offset
+ * @buf: source
+ * @len: bytes to copy
+ * @gfp: allocation flags for new pages (GFP_NOIO in the I/O path)
+ *
+ * Shared pages are copied before they change, so other holders keep their data.
+ *
+ * Return: 0, or -ENOMEM when a page could not be allocated (bytes before that
+ * point have been written).
+ */
+int odx_store_write(struct odx_store *store, u64 pos, const void *buf, size_t len,
+		    gfp_t gfp)
+{
+	while (len) {
+		unsigned int off = offset_in_page(pos);
+		unsigned int n = min_t(size_t, len, PAGE_SIZE - off);
+		int err;
+
+		err = odx_store_write_page(store, pos >> PAGE_SHIFT, off, buf, n, gfp);
+		if (err)
+			return err;
+		buf += n;
+		pos += n;
+		len -= n;
+	}
+	return 0;
+}
+ODX_EXPORT_FOR_KUNIT(odx_store_write);
+
+/**
+ * odx_store_zero() - make a byte range read as zeros
+ * @store: the store
+ * @pos: byte offset
+ * @len: bytes
+ * @gfp: allocation flags, for copying a shared page that is partly zeroed
+ *
+ * Whole pages are freed (the range becomes a hole); partial pages are zeroed.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int odx_store_zero(struct odx_store *store, u64 pos, u64 len, gfp_t gfp)
+{
+	while (len) {
+		unsigned int off = offset_in_page(pos);
+		unsigned int n = min_t(u64, len, PAGE_SIZE - off);
+		int err = 0;
+
+		if (n == PAGE_SIZE)
+			odx_store_drop_page(store, pos >> PAGE_SHIFT);
+		else
+			err = odx_store_write_page(store, pos >> PAGE_SHIFT, off,
+						   NULL, n, gfp);
+		if (err)
+			return err;
+		pos += n;
+		len -= n;
+		cond_resched();
+	}
+	return 0;
+}
+ODX_EXPORT_FOR_KUNIT(odx_store_zero);
+
+/**
+ * odx_store_nr_pages() - pages the store holds
+ * @store: the store
+ *
+ * Return: the number of pages present (shared or not).
+ */
+unsigned long odx_store_nr_pages(struct odx_store *store)
+{
+	return atomic_long_read(&store->nr_pages);
+}
+ODX_EXPORT_FOR_KUNIT(odx_store_nr_pages);
