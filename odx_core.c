@@ -19,6 +19,8 @@
 
 #include "odx_compat.h"
 #include "odx_internal.h"
+#include "odx_parse.h"
+#include "odx_token.h"
 
 static unsigned int nr_devices = 1;
 module_param(nr_devices, uint, 0444);
@@ -31,6 +33,29 @@ MODULE_PARM_DESC(size_mb, "Size of each device created at load, in MiB (default 
 static unsigned int odx_block_size = 512;
 module_param_named(block_size, odx_block_size, uint, 0444);
 MODULE_PARM_DESC(block_size, "Default logical block size, 512 or 4096 (default 512)");
+
+unsigned int odx_max_ranges = 64;
+module_param_named(max_ranges, odx_max_ranges, uint, 0444);
+MODULE_PARM_DESC(max_ranges, "Ranges per offload request, 1-256 (default 64)");
+
+u64 odx_max_transfer_bytes = 256ULL << 20;
+module_param_named(max_transfer_bytes, odx_max_transfer_bytes, ullong, 0444);
+MODULE_PARM_DESC(max_transfer_bytes, "Bytes one offload write copies at most (default 256 MiB)");
+
+bool odx_allow_cross_device = true;
+module_param_named(allow_cross_device, odx_allow_cross_device, bool, 0644);
+MODULE_PARM_DESC(allow_cross_device, "Accept tokens minted on another odx device (default Y)");
+
+module_param_named(max_tokens, odx_token_limits.max_tokens, ulong, 0444);
+MODULE_PARM_DESC(max_tokens, "Live tokens at most, all devices together (default 131072)");
+module_param_named(token_pages_max, odx_token_limits.max_pages, ulong, 0444);
+MODULE_PARM_DESC(token_pages_max, "Pages all tokens together may pin (default 262144 = 1 GiB)");
+module_param_named(max_token_bytes, odx_token_limits.max_token_bytes, ullong, 0444);
+MODULE_PARM_DESC(max_token_bytes, "Bytes one token covers at most (default 256 MiB)");
+module_param_named(default_ttl_ms, odx_token_limits.default_ttl_ms, uint, 0444);
+MODULE_PARM_DESC(default_ttl_ms, "Token lifetime for TimeToLive 0, in ms (default 30000)");
+module_param_named(max_ttl_ms, odx_token_limits.max_ttl_ms, uint, 0444);
+MODULE_PARM_DESC(max_ttl_ms, "Longest token lifetime, in ms (default 3600000)");
 
 /* The block major all odx disks carry; minor N is /dev/odxN. */
 static int odx_major;
@@ -84,6 +109,56 @@ int odx_validate_params(const struct odx_device_params *p, const char **why)
 	return 0;
 }
 ODX_EXPORT_FOR_KUNIT(odx_validate_params);
+
+/**
+ * odx_dev_designator() - the device's identification descriptor (28 bytes)
+ * @dev: the device
+ * @desc: 28 bytes to fill: a 4-byte designation descriptor header and a NAA
+ *	IEEE Registered Extended designator, stable for the device's index, then
+ *	zero padding. Tokens carry it as their creator; SCSI VPD 0x83 reports it.
+ */
+void odx_dev_designator(const struct odx_dev *dev, u8 *desc)
+{
+	memset(desc, 0, 28);
+	desc[0] = 0x01;		/* code set: binary */
+	desc[1] = 0x03;		/* association: logical unit; type: NAA */
+	desc[3] = 16;
+	/* NAA 6, OUI 0, then "odx" and the index. */
+	desc[4] = 0x60;
+	desc[8] = 'o';
+	desc[9] = 'd';
+	desc[10] = 'x';
+	put_unaligned_be32(dev->index, desc + 16);
+}
+
+/**
+ * odx_fill_caps() - the device's copy offload capabilities
+ * @dev: the device
+ * @caps: filled (all of it, reserved fields zeroed)
+ */
+void odx_fill_caps(const struct odx_dev *dev, struct odx_caps *caps)
+{
+	u64 per_desc = min_t(u64, dev->size_bytes, odx_token_limits.max_token_bytes);
+
+	memset(caps, 0, sizeof(*caps));
+	caps->version = ODX_CAPS_VERSION;
+	caps->size = sizeof(*caps);
+	caps->maximum_token_lifetime = odx_token_limits.max_ttl_ms / 1000;
+	caps->default_token_lifetime = odx_token_limits.default_ttl_ms / 1000;
+	caps->maximum_transfer_size = odx_max_transfer_bytes;
+	caps->optimal_transfer_count = min(odx_max_transfer_bytes,
+					   odx_token_limits.max_token_bytes);
+	caps->maximum_data_descriptors = odx_max_ranges;
+	caps->maximum_transfer_length_per_descriptor =
+		min_t(u64, per_desc / dev->block_size, U32_MAX);
+	caps->optimal_transfer_length_per_descriptor =
+		caps->maximum_transfer_length_per_descriptor;
+	caps->optimal_transfer_length_granularity = PAGE_SIZE / dev->block_size;
+	caps->block_size = dev->block_size;
+	caps->features = ODX_CAP_POINT_IN_TIME | ODX_CAP_ZERO_TOKEN | ODX_CAP_RELEASE |
+			 (READ_ONCE(odx_allow_cross_device) ? ODX_CAP_CROSS_DEVICE : 0);
+	caps->maximum_token_size = odx_token_limits.max_token_bytes;
+}
 
 static void odx_submit_bio(struct bio *bio)
 {
@@ -159,6 +234,8 @@ static const struct block_device_operations odx_fops = {
 	.owner		= THIS_MODULE,
 	.submit_bio	= odx_submit_bio,
 	.open		= odx_open,
+	.ioctl		= odx_blk_ioctl,
+	.compat_ioctl	= blkdev_compat_ptr_ioctl,
 	.free_disk	= odx_free_disk,
 };
 
@@ -181,9 +258,82 @@ static ssize_t index_show(struct device *d, struct device_attribute *attr, char 
 }
 static DEVICE_ATTR_RO(index);
 
+#define ODX_STAT_ATTR64(name)						\
+static ssize_t name##_show(struct device *d, struct device_attribute *attr,	\
+			   char *buf)						\
+{									\
+	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);		\
+									\
+	return sysfs_emit(buf, "%lld\n",					\
+			  (long long)atomic64_read(&dev->stats.name));	\
+}									\
+static DEVICE_ATTR_RO(name)
+
+#define ODX_STAT_ATTR_UL(name)						\
+static ssize_t name##_show(struct device *d, struct device_attribute *attr,	\
+			   char *buf)						\
+{									\
+	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);		\
+									\
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(dev->stats.name));	\
+}									\
+static DEVICE_ATTR_RO(name)
+
+ODX_STAT_ATTR64(tokens_minted);
+ODX_STAT_ATTR64(tokens_expired);
+ODX_STAT_ATTR64(tokens_released);
+ODX_STAT_ATTR64(tokens_revoked);
+ODX_STAT_ATTR64(invalid_token_uses);
+ODX_STAT_ATTR64(bytes_copied);
+ODX_STAT_ATTR64(bytes_zeroed);
+ODX_STAT_ATTR_UL(tokens_live);
+ODX_STAT_ATTR_UL(token_pages);
+
+static ssize_t block_size_show(struct device *d, struct device_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%u\n", odx_dev_from_kobj(&d->kobj)->block_size);
+}
+static DEVICE_ATTR_RO(block_size);
+
+/* The limits, as ODX_IOC_CAPS reports them, one "name value" per line. */
+static ssize_t limits_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	struct odx_caps c;
+
+	odx_fill_caps(odx_dev_from_kobj(&d->kobj), &c);
+	return sysfs_emit(buf,
+			  "maximum_token_lifetime %u\ndefault_token_lifetime %u\n"
+			  "maximum_transfer_size %llu\noptimal_transfer_count %llu\n"
+			  "maximum_data_descriptors %u\n"
+			  "maximum_transfer_length_per_descriptor %u\n"
+			  "optimal_transfer_length_per_descriptor %u\n"
+			  "optimal_transfer_length_granularity %u\n"
+			  "maximum_token_size %llu\nfeatures 0x%x\n",
+			  c.maximum_token_lifetime, c.default_token_lifetime,
+			  c.maximum_transfer_size, c.optimal_transfer_count,
+			  c.maximum_data_descriptors,
+			  c.maximum_transfer_length_per_descriptor,
+			  c.optimal_transfer_length_per_descriptor,
+			  c.optimal_transfer_length_granularity,
+			  c.maximum_token_size, c.features);
+}
+static DEVICE_ATTR_RO(limits);
+
 static struct attribute *odx_disk_attrs[] = {
 	&dev_attr_pages.attr,
 	&dev_attr_index.attr,
+	&dev_attr_block_size.attr,
+	&dev_attr_limits.attr,
+	&dev_attr_tokens_minted.attr,
+	&dev_attr_tokens_live.attr,
+	&dev_attr_tokens_expired.attr,
+	&dev_attr_tokens_released.attr,
+	&dev_attr_tokens_revoked.attr,
+	&dev_attr_invalid_token_uses.attr,
+	&dev_attr_bytes_copied.attr,
+	&dev_attr_bytes_zeroed.attr,
+	&dev_attr_token_pages.attr,
 	NULL,
 };
 
@@ -225,6 +375,7 @@ int odx_dev_create(struct odx_device_params *p)
 		return -ENOMEM;
 	dev->block_size = p->block_size;
 	dev->size_bytes = p->size_bytes;
+	INIT_LIST_HEAD(&dev->tokens);
 	odx_store_init(&dev->store);
 
 	mutex_lock(&odx_devices_lock);
@@ -283,6 +434,8 @@ static void odx_dev_unregister(struct odx_dev *dev)
 {
 	lockdep_assert_held(&odx_devices_lock);
 	idr_remove(&odx_devices, dev->index);
+	/* Nobody has the device open: no offload request is in flight. */
+	odx_token_revoke_dev(dev);
 	del_gendisk(dev->disk);
 	put_disk(dev->disk);
 }
@@ -347,9 +500,30 @@ static int __init odx_init(void)
 		return -EINVAL;
 	}
 
+	if (!odx_max_ranges || odx_max_ranges > ODX_MAX_RANGES_LIMIT) {
+		pr_err("max_ranges must be 1-%u\n", ODX_MAX_RANGES_LIMIT);
+		return -EINVAL;
+	}
+	if (!odx_max_transfer_bytes || odx_max_transfer_bytes % 4096 ||
+	    !odx_token_limits.max_token_bytes || odx_token_limits.max_token_bytes % 4096) {
+		pr_err("max_transfer_bytes and max_token_bytes must be non-zero multiples of 4096\n");
+		return -EINVAL;
+	}
+	if (!odx_token_limits.max_ttl_ms ||
+	    odx_token_limits.default_ttl_ms > odx_token_limits.max_ttl_ms) {
+		pr_err("default_ttl_ms must not exceed max_ttl_ms, which must not be 0\n");
+		return -EINVAL;
+	}
+
+	err = odx_tokens_init();
+	if (err)
+		return err;
+
 	odx_major = register_blkdev(0, "odx");
-	if (odx_major < 0)
-		return odx_major;
+	if (odx_major < 0) {
+		err = odx_major;
+		goto out_exit_tokens;
+	}
 
 	err = odx_ctl_init();
 	if (err)
@@ -373,6 +547,8 @@ out_remove_all:
 	odx_ctl_exit();
 out_unregister_blkdev:
 	unregister_blkdev(odx_major, "odx");
+out_exit_tokens:
+	odx_tokens_exit();
 	return err;
 }
 
@@ -381,6 +557,7 @@ static void __exit odx_exit(void)
 	odx_ctl_exit();
 	odx_remove_all();
 	unregister_blkdev(odx_major, "odx");
+	odx_tokens_exit();
 }
 
 module_init(odx_init);

@@ -1,21 +1,264 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * odx: ioctl parsing and dispatch: the control device /dev/odx-control.
+ * odx: ioctl parsing and dispatch: the control device /dev/odx-control and the
+ * offload ioctls of /dev/odxN.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "odx_internal.h"
+#include "odx_parse.h"
+#include "odx_token.h"
+
+/* The Windows layouts, byte for byte (see include/uapi/linux/odx.h). */
+static_assert(sizeof(struct odx_dsm_header) == 28);
+static_assert(offsetof(struct odx_dsm_header, data_set_ranges_length) == 24);
+static_assert(sizeof(struct odx_data_set_range) == 16);
+static_assert(sizeof(struct odx_offload_read_params) == 16);
+static_assert(offsetof(struct odx_offload_read_params, time_to_live) == 4);
+static_assert(sizeof(struct odx_token) == 512);
+static_assert(offsetof(struct odx_token, token_id_length) == 6);
+static_assert(offsetof(struct odx_token, token) == 8);
+static_assert(sizeof(struct odx_offload_write_params) == 528);
+static_assert(offsetof(struct odx_offload_write_params, token_offset) == 8);
+static_assert(offsetof(struct odx_offload_write_params, token) == 16);
+static_assert(sizeof(struct odx_offload_read_output) == 536);
+static_assert(offsetof(struct odx_offload_read_output, length_protected) == 8);
+static_assert(offsetof(struct odx_offload_read_output, token_length) == 16);
+static_assert(offsetof(struct odx_offload_read_output, token) == 20);
+static_assert(offsetof(struct odx_offload_read_output, padding) == 532);
+static_assert(sizeof(struct odx_offload_write_output) == 16);
+static_assert(offsetof(struct odx_offload_write_output, length_copied) == 8);
+static_assert(sizeof(struct odx_dsm_args) == 48);
+static_assert(offsetof(struct odx_dsm_args, output_written) == 24);
+static_assert(sizeof(struct odx_caps) == 96);
+static_assert(offsetof(struct odx_caps, maximum_token_size) == 56);
 
 static_assert(sizeof(struct odx_device_params) == 40);
 static_assert(offsetof(struct odx_device_params, block_size) == 8);
 static_assert(offsetof(struct odx_device_params, index) == 12);
 static_assert(offsetof(struct odx_device_params, flags) == 16);
 static_assert(offsetof(struct odx_device_params, reserved) == 20);
+
+/* Write back dirty page cache of @ranges, so the store holds what readers see. */
+static int odx_sync_ranges(struct block_device *bdev,
+			   const struct odx_data_set_range *ranges, u32 nr, u64 limit)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < nr && limit; i++) {
+		u64 len = min(ranges[i].length_in_bytes, limit);
+
+		err = sync_blockdev_range(bdev, ranges[i].starting_offset,
+					  ranges[i].starting_offset + len - 1);
+		if (err)
+			return err;
+		limit -= len;
+	}
+	return 0;
+}
+
+/* Drop cached pages of the first @done bytes of @ranges: the store changed. */
+static void odx_invalidate_ranges(struct block_device *bdev,
+				  const struct odx_data_set_range *ranges, u32 nr,
+				  u64 done)
+{
+	struct address_space *mapping = odx_bdev_mapping(bdev);
+	u32 i;
+
+	for (i = 0; i < nr && done; i++) {
+		u64 start = ranges[i].starting_offset;
+		u64 len = min(ranges[i].length_in_bytes, done);
+
+		/* A page dirtied meanwhile stays: that writer's data is newer. */
+		invalidate_inode_pages2_range(mapping, start >> PAGE_SHIFT,
+					      (start + len - 1) >> PAGE_SHIFT);
+		done -= len;
+	}
+}
+
+static int odx_offload_read(struct odx_dev *dev, struct block_device *bdev,
+			    blk_mode_t mode, const struct odx_dsm_req *req,
+			    struct odx_dsm_args *args)
+{
+	struct odx_offload_read_output out;
+	int err;
+
+	if (!(mode & BLK_OPEN_READ))
+		return -EBADF;
+	if (args->output_length < sizeof(out))
+		return -ERANGE;
+	err = odx_sync_ranges(bdev, req->ranges, req->nr_ranges,
+			      odx_token_limits.max_token_bytes);
+	if (err)
+		return err;
+
+	memset(&out, 0, sizeof(out));
+	err = odx_token_mint(dev, req->ranges, req->nr_ranges, req->read.time_to_live,
+			     &out);
+	if (err)
+		return err;
+	if (copy_to_user(u64_to_user_ptr(args->output), &out, sizeof(out))) {
+		/* Nobody can use a token the caller never saw. */
+		odx_token_release(&out.token);
+		return -EFAULT;
+	}
+	args->output_written = sizeof(out);
+	return 0;
+}
+
+static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
+			     blk_mode_t mode, const struct odx_dsm_req *req,
+			     struct odx_dsm_args *args)
+{
+	const struct odx_token *token = &req->write.token;
+	struct odx_offload_write_output out;
+	struct odx_tok *tok = NULL;
+	u64 copied = 0, max;
+	int err;
+
+	if (!(mode & BLK_OPEN_WRITE))
+		return -EBADF;
+	if (bdev_read_only(bdev))
+		return -EPERM;
+	if (args->output_length < sizeof(out))
+		return -ERANGE;
+
+	memset(&out, 0, sizeof(out));
+	max = min(req->total_bytes, odx_max_transfer_bytes);
+	if (!odx_token_is_zero(token)) {
+		err = odx_token_get(token, dev, READ_ONCE(odx_allow_cross_device), &tok);
+		if (err == -EKEYREJECTED) {
+			atomic64_inc(&dev->stats.invalid_token_uses);
+			pr_debug_ratelimited("odx%u: offload write with an invalid token\n",
+					     dev->index);
+			out.offload_write_flags = ODX_OFFLOAD_TOKEN_INVALID;
+			if (!copy_to_user(u64_to_user_ptr(args->output), &out, sizeof(out)))
+				args->output_written = sizeof(out);
+		}
+		if (err)
+			return err;
+		if (req->write.token_offset >= tok->length) {
+			err = -EINVAL;
+			goto out_put;
+		}
+		max = min(max, tok->length - req->write.token_offset);
+	}
+
+	/* Dirty cached data of the destination must not land on the copy later. */
+	err = odx_sync_ranges(bdev, req->ranges, req->nr_ranges, max);
+	if (err)
+		goto out_put;
+	err = odx_copy(tok, req->write.token_offset, dev, req->ranges, req->nr_ranges,
+		       max, &copied);
+	odx_invalidate_ranges(bdev, req->ranges, req->nr_ranges, copied);
+	if (err)
+		goto out_put;
+
+	atomic64_add(copied, tok ? &dev->stats.bytes_copied : &dev->stats.bytes_zeroed);
+	out.length_copied = copied;
+	if (copied < req->total_bytes)
+		out.offload_write_flags |= ODX_OFFLOAD_WRITE_RANGE_TRUNCATED;
+	if (copy_to_user(u64_to_user_ptr(args->output), &out, sizeof(out)))
+		err = -EFAULT;
+	else
+		args->output_written = sizeof(out);
+out_put:
+	if (tok)
+		odx_token_put(tok);
+	return err;
+}
+
+static int odx_ioctl_dsm(struct odx_dev *dev, struct block_device *bdev,
+			 blk_mode_t mode, struct odx_dsm_args __user *uargs)
+{
+	struct odx_dsm_limits lim = {
+		.block_size = dev->block_size,
+		.capacity = dev->size_bytes,
+		.max_ranges = odx_max_ranges,
+	};
+	struct odx_dsm_args args;
+	struct odx_dsm_req *req;
+	void *buf;
+	int err;
+
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || memchr_inv(args.reserved, 0, sizeof(args.reserved)) ||
+	    args.output_written)
+		return -EINVAL;
+	if (args.input_length < sizeof(struct odx_dsm_header) ||
+	    args.input_length > ODX_DSM_MAX_INPUT)
+		return -EINVAL;
+
+	buf = memdup_user(u64_to_user_ptr(args.input), args.input_length);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	if (!req) {
+		err = -ENOMEM;
+		goto out_free_buf;
+	}
+	err = odx_dsm_parse(buf, args.input_length, &lim, req);
+	if (err) {
+		pr_debug_ratelimited("odx%u: DSM request rejected: %d\n", dev->index, err);
+		goto out_free_req;
+	}
+
+	if (req->action == ODX_DSM_ACTION_OFFLOAD_READ)
+		err = odx_offload_read(dev, bdev, mode, req, &args);
+	else
+		err = odx_offload_write(dev, bdev, mode, req, &args);
+	if (args.output_written &&
+	    put_user(args.output_written, &uargs->output_written) && !err)
+		err = -EFAULT;
+
+out_free_req:
+	kfree(req);
+out_free_buf:
+	kfree(buf);
+	return err;
+}
+
+/**
+ * odx_blk_ioctl() - ioctls of /dev/odxN
+ * @bdev: the block device
+ * @mode: how the caller opened it
+ * @cmd: ioctl number
+ * @arg: argument
+ *
+ * Return: 0 or a negative errno (see include/uapi/linux/odx.h); -ENOTTY for an
+ * unknown @cmd.
+ */
+int odx_blk_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
+		  unsigned long arg)
+{
+	struct odx_dev *dev = bdev->bd_disk->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct odx_token token;
+	struct odx_caps caps;
+
+	switch (cmd) {
+	case ODX_IOC_CAPS:
+		odx_fill_caps(dev, &caps);
+		return copy_to_user(uarg, &caps, sizeof(caps)) ? -EFAULT : 0;
+	case ODX_IOC_DSM:
+		return odx_ioctl_dsm(dev, bdev, mode, uarg);
+	case ODX_IOC_RELEASE:
+		if (copy_from_user(&token, uarg, sizeof(token)))
+			return -EFAULT;
+		return odx_token_release(&token);
+	default:
+		return -ENOTTY;
+	}
+}
 
 static long odx_ctl_add(struct odx_device_params __user *uarg)
 {

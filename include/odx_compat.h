@@ -10,6 +10,23 @@
 #include <linux/blkdev.h>
 #include <linux/version.h>
 
+/* 6.12 moved asm/unaligned.h to linux/unaligned.h. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+/* 6.10 gave the block device its own address_space pointer. */
+static inline struct address_space *odx_bdev_mapping(struct block_device *bdev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	return bdev->bd_mapping;
+#else
+	return bdev->bd_inode->i_mapping;
+#endif
+}
+
 /*
  * 6.9 made blk_alloc_disk() take the queue limits and return an ERR_PTR; 6.11 moved
  * the queue feature flags into queue_limits.features. odx_alloc_disk() takes the

@@ -10,10 +10,35 @@
 #include <linux/types.h>
 #include <linux/odx.h>
 
+#include "odx_compat.h"
 #include "odx_store.h"
 
 /* Largest bio the block layer sends us: 1 MiB. */
 #define ODX_MAX_HW_SECTORS	2048
+
+/**
+ * struct odx_dev_stats - per-device counters, shown in /sys/block/odxN/odx/
+ * @tokens_minted: tokens minted from this device.
+ * @tokens_expired: of those, ended by their lifetime.
+ * @tokens_released: ended by ODX_IOC_RELEASE.
+ * @tokens_revoked: ended by the device's removal (or module unload).
+ * @invalid_token_uses: offload writes to this device with an invalid token.
+ * @bytes_copied: bytes offload writes copied to this device.
+ * @bytes_zeroed: bytes the zero token wrote to this device.
+ * @tokens_live: tokens from this device now live; under odx_tokens_lock.
+ * @token_pages: pages of this device live tokens pin; under odx_tokens_lock.
+ */
+struct odx_dev_stats {
+	atomic64_t tokens_minted;
+	atomic64_t tokens_expired;
+	atomic64_t tokens_released;
+	atomic64_t tokens_revoked;
+	atomic64_t invalid_token_uses;
+	atomic64_t bytes_copied;
+	atomic64_t bytes_zeroed;
+	unsigned long tokens_live;
+	unsigned long token_pages;
+};
 
 /**
  * struct odx_dev - one odx block device, /dev/odxN
@@ -24,6 +49,9 @@
  * @store: the device's data.
  * @removing: set under @disk->open_mutex once removal has begun; ->open fails
  *	from then on.
+ * @tokens: live tokens minted here (struct odx_tok.dev_node); under
+ *	odx_tokens_lock.
+ * @stats: counters.
  *
  * Lifetime: created by odx_dev_create(), unregistered by odx_dev_remove(); freed
  * by the gendisk's ->free_disk once the last reference to the disk is gone.
@@ -35,11 +63,23 @@ struct odx_dev {
 	struct gendisk *disk;
 	struct odx_store store;
 	bool removing;
+	struct list_head tokens;
+	struct odx_dev_stats stats;
 };
+
+/* Module parameters shared by the source files (see odx_core.c). */
+extern unsigned int odx_max_ranges;
+extern u64 odx_max_transfer_bytes;
+extern bool odx_allow_cross_device;
 
 int odx_validate_params(const struct odx_device_params *p, const char **why);
 int odx_dev_create(struct odx_device_params *p);
 int odx_dev_remove(u32 index);
+
+void odx_dev_designator(const struct odx_dev *dev, u8 *desc);
+void odx_fill_caps(const struct odx_dev *dev, struct odx_caps *caps);
+int odx_blk_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
+		  unsigned long arg);
 
 int odx_ctl_init(void);
 void odx_ctl_exit(void);

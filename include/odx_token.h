@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * odx: the token engine. A token stands for the data of a list of source ranges
+ * as it was when minted: it holds references on the source pages (holes stay
+ * holes), so writes to the source copy those pages first and never reach it.
+ */
+#ifndef _ODX_TOKEN_H
+#define _ODX_TOKEN_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/types.h>
+#include <linux/odx.h>
+
+struct odx_dev;
+
+/**
+ * struct odx_tok_range - one source range of a token
+ * @pos: byte offset on the source device.
+ * @len: bytes.
+ * @first_slot: index in odx_tok.pages of the page holding @pos.
+ */
+struct odx_tok_range {
+	u64 pos;
+	u64 len;
+	unsigned long first_slot;
+};
+
+/**
+ * struct odx_tok - a live token (kernel memory only; userspace sees @bytes)
+ * @ref: references: one for the table while linked, one per user in flight.
+ * @hash: in the token table's hash, by @id; under odx_tokens_lock.
+ * @all: in the table's list of all linked tokens; under odx_tokens_lock.
+ * @dev_node: in the source device's token list; under odx_tokens_lock.
+ * @src: the source device while linked, NULL after; under odx_tokens_lock.
+ * @expires: jiffies when it expires unless used again; under odx_tokens_lock.
+ * @ttl: inactivity lifetime in jiffies.
+ * @id: lookup key, also bytes 8-15 of @bytes.
+ * @bytes: the token as handed out.
+ * @block_size: the source's logical block size.
+ * @length: bytes the token stands for (LengthProtected).
+ * @nr_ranges: entries in @ranges.
+ * @ranges: the source ranges, in order.
+ * @nr_slots: entries in @pages.
+ * @pinned: non-NULL entries in @pages.
+ * @pages: the source pages, NULL for holes; each holds a reference.
+ */
+struct odx_tok {
+	struct kref ref;
+	struct hlist_node hash;
+	struct list_head all;
+	struct list_head dev_node;
+	struct odx_dev *src;
+	unsigned long expires;
+	unsigned long ttl;
+	u64 id;
+	u8 bytes[ODX_TOKEN_LENGTH];
+	u32 block_size;
+	u64 length;
+	u32 nr_ranges;
+	struct odx_tok_range *ranges;
+	unsigned long nr_slots;
+	unsigned long pinned;
+	struct page **pages;
+};
+
+/**
+ * struct odx_token_limits - the token engine's limits (module parameters)
+ * @max_tokens: live tokens at most.
+ * @max_pages: pages all tokens together may pin.
+ * @max_token_bytes: bytes one token covers at most.
+ * @default_ttl_ms: lifetime for TimeToLive 0.
+ * @max_ttl_ms: TimeToLive is clamped to this.
+ */
+struct odx_token_limits {
+	unsigned long max_tokens;
+	unsigned long max_pages;
+	u64 max_token_bytes;
+	u32 default_ttl_ms;
+	u32 max_ttl_ms;
+};
+
+extern struct odx_token_limits odx_token_limits;
+
+int odx_tokens_init(void);
+void odx_tokens_exit(void);
+int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
+		   u32 nr, u32 ttl_ms, struct odx_offload_read_output *out);
+int odx_token_get(const struct odx_token *token, struct odx_dev *dst,
+		  bool allow_cross, struct odx_tok **tokp);
+void odx_token_put(struct odx_tok *tok);
+int odx_token_release(const struct odx_token *token);
+void odx_token_revoke_dev(struct odx_dev *dev);
+bool odx_token_is_zero(const struct odx_token *token);
+bool odx_token_differs(const u8 *a, const u8 *b);
+unsigned long odx_tokens_live(void);
+unsigned long odx_tokens_pinned_pages(void);
+int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
+	     const struct odx_data_set_range *ranges, u32 nr, u64 max, u64 *copied);
+void odx_tokens_reap(bool all);
+
+#endif /* _ODX_TOKEN_H */
