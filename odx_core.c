@@ -108,7 +108,7 @@ int odx_validate_params(const struct odx_device_params *p, const char **why)
 	}
 	return 0;
 }
-ODX_EXPORT_FOR_KUNIT(odx_validate_params);
+EXPORT_SYMBOL_IF_KUNIT(odx_validate_params);
 
 /**
  * odx_dev_designator() - the device's identification descriptor (28 bytes)
@@ -209,18 +209,7 @@ static int odx_open_disk(struct gendisk *disk)
 	return dev->removing ? -ENXIO : 0;
 }
 
-/* 6.5 changed ->open to take the gendisk and a blk_mode_t. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-static int odx_open(struct gendisk *disk, blk_mode_t mode)
-{
-	return odx_open_disk(disk);
-}
-#else
-static int odx_open(struct block_device *bdev, fmode_t mode)
-{
-	return odx_open_disk(bdev->bd_disk);
-}
-#endif
+ODX_DEFINE_OPEN(odx_open, odx_open_disk)
 
 static void odx_free_disk(struct gendisk *disk)
 {
@@ -258,36 +247,41 @@ static ssize_t index_show(struct device *d, struct device_attribute *attr, char 
 }
 static DEVICE_ATTR_RO(index);
 
-#define ODX_STAT_ATTR64(name)						\
-static ssize_t name##_show(struct device *d, struct device_attribute *attr,	\
-			   char *buf)						\
-{									\
-	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);		\
-									\
-	return sysfs_emit(buf, "%lld\n",					\
-			  (long long)atomic64_read(&dev->stats.name));	\
-}									\
-static DEVICE_ATTR_RO(name)
+/* A counter of struct odx_dev_stats shown as a sysfs file. */
+struct odx_stat_attr {
+	struct device_attribute dattr;
+	size_t offset;
+	bool atomic;
+};
 
-#define ODX_STAT_ATTR_UL(name)						\
-static ssize_t name##_show(struct device *d, struct device_attribute *attr,	\
-			   char *buf)						\
-{									\
-	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);		\
-									\
-	return sysfs_emit(buf, "%lu\n", READ_ONCE(dev->stats.name));	\
-}									\
-static DEVICE_ATTR_RO(name)
+static ssize_t odx_stat_show(struct device *d, struct device_attribute *attr,
+			     char *buf)
+{
+	struct odx_stat_attr *sa = container_of(attr, struct odx_stat_attr, dattr);
+	void *p = (void *)&odx_dev_from_kobj(&d->kobj)->stats + sa->offset;
 
-ODX_STAT_ATTR64(tokens_minted);
-ODX_STAT_ATTR64(tokens_expired);
-ODX_STAT_ATTR64(tokens_released);
-ODX_STAT_ATTR64(tokens_revoked);
-ODX_STAT_ATTR64(invalid_token_uses);
-ODX_STAT_ATTR64(bytes_copied);
-ODX_STAT_ATTR64(bytes_zeroed);
-ODX_STAT_ATTR_UL(tokens_live);
-ODX_STAT_ATTR_UL(token_pages);
+	if (sa->atomic)
+		return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(p));
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(*(unsigned long *)p));
+}
+
+#define ODX_STAT(_str, _field, _atomic) {					\
+	.dattr = { .attr = { .name = _str, .mode = 0444 }, .show = odx_stat_show }, \
+	.offset = offsetof(struct odx_dev_stats, _field),			\
+	.atomic = _atomic,							\
+}
+
+static struct odx_stat_attr odx_stat_attrs[] = {
+	ODX_STAT("tokens_minted", tokens_minted, true),
+	ODX_STAT("tokens_live", tokens_live, false),
+	ODX_STAT("tokens_expired", tokens_expired, true),
+	ODX_STAT("tokens_released", tokens_released, true),
+	ODX_STAT("tokens_revoked", tokens_revoked, true),
+	ODX_STAT("invalid_token_uses", invalid_token_uses, true),
+	ODX_STAT("bytes_copied", bytes_copied, true),
+	ODX_STAT("bytes_zeroed", bytes_zeroed, true),
+	ODX_STAT("token_pages", token_pages, false),
+};
 
 static ssize_t block_size_show(struct device *d, struct device_attribute *attr,
 			       char *buf)
@@ -320,20 +314,22 @@ static ssize_t limits_show(struct device *d, struct device_attribute *attr, char
 }
 static DEVICE_ATTR_RO(limits);
 
+static_assert(ARRAY_SIZE(odx_stat_attrs) == 9);
+
 static struct attribute *odx_disk_attrs[] = {
 	&dev_attr_pages.attr,
 	&dev_attr_index.attr,
 	&dev_attr_block_size.attr,
 	&dev_attr_limits.attr,
-	&dev_attr_tokens_minted.attr,
-	&dev_attr_tokens_live.attr,
-	&dev_attr_tokens_expired.attr,
-	&dev_attr_tokens_released.attr,
-	&dev_attr_tokens_revoked.attr,
-	&dev_attr_invalid_token_uses.attr,
-	&dev_attr_bytes_copied.attr,
-	&dev_attr_bytes_zeroed.attr,
-	&dev_attr_token_pages.attr,
+	&odx_stat_attrs[0].dattr.attr,
+	&odx_stat_attrs[1].dattr.attr,
+	&odx_stat_attrs[2].dattr.attr,
+	&odx_stat_attrs[3].dattr.attr,
+	&odx_stat_attrs[4].dattr.attr,
+	&odx_stat_attrs[5].dattr.attr,
+	&odx_stat_attrs[6].dattr.attr,
+	&odx_stat_attrs[7].dattr.attr,
+	&odx_stat_attrs[8].dattr.attr,
 	NULL,
 };
 

@@ -5,6 +5,9 @@
  * arguments.
  */
 #include "odx_parse.h"
+#ifndef ODX_USERSPACE
+#include "odx_compat.h"
+#endif
 
 #define ODX_RANGE_SIZE	sizeof(struct odx_data_set_range)
 
@@ -57,6 +60,7 @@ int odx_ranges_check(const struct odx_data_set_range *ranges, u32 nr,
 	*total = sum;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(odx_ranges_check);
 
 /**
  * odx_dsm_parse() - validate a DSM input buffer and copy out what it says
@@ -126,6 +130,7 @@ int odx_dsm_parse(const void *buf, size_t len, const struct odx_dsm_limits *lim,
 	       hdr.data_set_ranges_length);
 	return odx_ranges_check(req->ranges, req->nr_ranges, lim, &req->total_bytes);
 }
+EXPORT_SYMBOL_IF_KUNIT(odx_dsm_parse);
 
 /**
  * odx_ranges_locate() - find where a byte offset into concatenated ranges falls
@@ -152,3 +157,5 @@ bool odx_ranges_locate(const struct odx_data_set_range *ranges, u32 nr, u64 offs
 	}
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(odx_ranges_locate);
+

@@ -30,7 +30,7 @@ void odx_store_init(struct odx_store *store)
 	for (i = 0; i < ODX_STORE_STRIPES; i++)
 		mutex_init(&store->stripes[i]);
 }
-ODX_EXPORT_FOR_KUNIT(odx_store_init);
+EXPORT_SYMBOL_IF_KUNIT(odx_store_init);
 
 /**
  * odx_store_destroy() - drop the store's reference on every page
@@ -53,7 +53,7 @@ void odx_store_destroy(struct odx_store *store)
 	for (i = 0; i < ODX_STORE_STRIPES; i++)
 		mutex_destroy(&store->stripes[i]);
 }
-ODX_EXPORT_FOR_KUNIT(odx_store_destroy);
+EXPORT_SYMBOL_IF_KUNIT(odx_store_destroy);
 
 /**
  * odx_store_get_page() - look up a page and take a reference on it
@@ -84,7 +84,7 @@ repeat:
 	rcu_read_unlock();
 	return page;
 }
-ODX_EXPORT_FOR_KUNIT(odx_store_get_page);
+EXPORT_SYMBOL_IF_KUNIT(odx_store_get_page);
 
 /**
  * odx_store_get_page_locked() - take a lasting reference on a page
@@ -110,7 +110,7 @@ struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index)
 	mutex_unlock(lock);
 	return page;
 }
-ODX_EXPORT_FOR_KUNIT(odx_store_get_page_locked);
+EXPORT_SYMBOL_IF_KUNIT(odx_store_get_page_locked);
 
 /**
  * odx_store_read() - copy bytes out of the store
@@ -142,7 +142,7 @@ int odx_store_read(struct odx_store *store, u64 pos, void *buf, size_t len)
 	}
 	return 0;
 }
-ODX_EXPORT_FOR_KUNIT(odx_store_read);
+EXPORT_SYMBOL_IF_KUNIT(odx_store_read);
 
 /* Write @n bytes of @src (zeros if NULL) at @off of @page. */
 static void odx_fill(struct page *page, unsigned int off, const void *src,
@@ -253,7 +253,7 @@ int odx_store_write(struct odx_store *store, u64 pos, const void *buf, size_t le
 	}
 	return 0;
 }
-ODX_EXPORT_FOR_KUNIT(odx_store_write);
+EXPORT_SYMBOL_IF_KUNIT(odx_store_write);
 
 /**
  * odx_store_zero() - make a byte range read as zeros
@@ -286,7 +286,7 @@ int odx_store_zero(struct odx_store *store, u64 pos, u64 len, gfp_t gfp)
 	}
 	return 0;
 }
-ODX_EXPORT_FOR_KUNIT(odx_store_zero);
+EXPORT_SYMBOL_IF_KUNIT(odx_store_zero);
 
 /**
  * odx_store_nr_pages() - pages the store holds
@@ -298,4 +298,4 @@ unsigned long odx_store_nr_pages(struct odx_store *store)
 {
 	return atomic_long_read(&store->nr_pages);
 }
-ODX_EXPORT_FOR_KUNIT(odx_store_nr_pages);
+EXPORT_SYMBOL_IF_KUNIT(odx_store_nr_pages);

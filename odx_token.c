@@ -23,6 +23,7 @@
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -34,7 +35,7 @@
 #define ODX_TOKEN_HASH_BITS	14
 #define ODX_TOKEN_SECRET_OFF	128
 /* Copy this many bytes between checks for rescheduling and fatal signals. */
-#define ODX_COPY_CHUNK		(1U << 20)
+#define ODX_COPY_CHUNK		SZ_1M
 
 struct odx_token_limits odx_token_limits = {
 	.max_tokens = 131072,
@@ -43,7 +44,7 @@ struct odx_token_limits odx_token_limits = {
 	.default_ttl_ms = 30000,
 	.max_ttl_ms = 3600000,
 };
-ODX_EXPORT_FOR_KUNIT(odx_token_limits);
+EXPORT_SYMBOL_IF_KUNIT(odx_token_limits);
 
 /*
  * Protects the token table (odx_token_hash, odx_token_all, odx_tokens_nr,
@@ -80,7 +81,7 @@ bool odx_token_differs(const u8 *a, const u8 *b)
 	}
 	return diff != 0;
 }
-ODX_EXPORT_FOR_KUNIT(odx_token_differs);
+EXPORT_SYMBOL_IF_KUNIT(odx_token_differs);
 
 /**
  * odx_token_is_zero() - is this the well-known zero token?
@@ -93,7 +94,7 @@ bool odx_token_is_zero(const struct odx_token *token)
 	return get_unaligned_be32(token->token_type) == ODX_TOKEN_TYPE_ZERO_DATA &&
 	       get_unaligned_be16(token->token_id_length) == ODX_TOKEN_ID_LENGTH;
 }
-ODX_EXPORT_FOR_KUNIT(odx_token_is_zero);
+EXPORT_SYMBOL_IF_KUNIT(odx_token_is_zero);
 
 static void odx_token_free(struct kref *ref)
 {
@@ -120,7 +121,7 @@ void odx_token_put(struct odx_tok *tok)
 {
 	kref_put(&tok->ref, odx_token_free);
 }
-ODX_EXPORT_FOR_KUNIT(odx_token_put);
+EXPORT_SYMBOL_IF_KUNIT(odx_token_put);
 
 /* Why a token leaves the table, for the source device's counters. */
 enum odx_unlink_reason { ODX_EXPIRED, ODX_RELEASED, ODX_REVOKED };
@@ -320,7 +321,7 @@ out_unreserve:
 	atomic_long_sub(nr_slots, &odx_token_pages);
 	return err;
 }
-ODX_EXPORT_FOR_KUNIT(odx_token_mint);
+EXPORT_SYMBOL_IF_KUNIT(odx_token_mint);
 
 /* Find a linked token matching all 512 bytes. Needs odx_tokens_lock. */
 static struct odx_tok *odx_token_find(const struct odx_token *token)
@@ -374,7 +375,7 @@ int odx_token_get(const struct odx_token *token, struct odx_dev *dst,
 	spin_unlock(&odx_tokens_lock);
 	return err;
 }
-ODX_EXPORT_FOR_KUNIT(odx_token_get);
+EXPORT_SYMBOL_IF_KUNIT(odx_token_get);
 
 /**
  * odx_token_release() - end a token now (DEL_TKN)
@@ -398,7 +399,7 @@ int odx_token_release(const struct odx_token *token)
 	odx_token_put(tok);
 	return 0;
 }
-ODX_EXPORT_FOR_KUNIT(odx_token_release);
+EXPORT_SYMBOL_IF_KUNIT(odx_token_release);
 
 /**
  * odx_token_revoke_dev() - revoke every token minted on a device
@@ -420,7 +421,7 @@ void odx_token_revoke_dev(struct odx_dev *dev)
 		odx_token_put(tok);
 	}
 }
-ODX_EXPORT_FOR_KUNIT(odx_token_revoke_dev);
+EXPORT_SYMBOL_IF_KUNIT(odx_token_revoke_dev);
 
 /**
  * odx_tokens_reap() - drop expired tokens
@@ -449,7 +450,7 @@ void odx_tokens_reap(bool all)
 	if (more && !all)
 		mod_delayed_work(system_wq, &odx_token_reap_work, HZ);
 }
-ODX_EXPORT_FOR_KUNIT(odx_tokens_reap);
+EXPORT_SYMBOL_IF_KUNIT(odx_tokens_reap);
 
 static void odx_token_reaper(struct work_struct *work)
 {
@@ -465,7 +466,7 @@ unsigned long odx_tokens_live(void)
 {
 	return READ_ONCE(odx_tokens_nr);
 }
-ODX_EXPORT_FOR_KUNIT(odx_tokens_live);
+EXPORT_SYMBOL_IF_KUNIT(odx_tokens_live);
 
 /**
  * odx_tokens_pinned_pages() - pages held by tokens
@@ -476,7 +477,7 @@ unsigned long odx_tokens_pinned_pages(void)
 {
 	return atomic_long_read(&odx_token_pages);
 }
-ODX_EXPORT_FOR_KUNIT(odx_tokens_pinned_pages);
+EXPORT_SYMBOL_IF_KUNIT(odx_tokens_pinned_pages);
 
 /*
  * Copy @n bytes (within one source page) from @page at @off (a hole if NULL)
@@ -585,7 +586,7 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 		err = 0;
 	return err;
 }
-ODX_EXPORT_FOR_KUNIT(odx_copy);
+EXPORT_SYMBOL_IF_KUNIT(odx_copy);
 
 /**
  * odx_tokens_init() - set up the token table

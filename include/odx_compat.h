@@ -80,12 +80,29 @@ typedef fmode_t blk_mode_t;
 #define BLK_OPEN_WRITE		FMODE_WRITE
 #endif
 
-/* 6.2 added kunit/visibility.h; KUnit needs the store's symbols exported. */
-#if IS_ENABLED(CONFIG_KUNIT) && LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-#include <kunit/visibility.h>
-#define ODX_EXPORT_FOR_KUNIT(sym)	EXPORT_SYMBOL_IF_KUNIT(sym)
+/*
+ * 6.5 changed ->open to take the gendisk and a blk_mode_t.
+ * ODX_DEFINE_OPEN(name, fn) defines ->open @name calling int fn(struct gendisk *).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define ODX_DEFINE_OPEN(name, fn)					\
+static int name(struct gendisk *disk, blk_mode_t mode)			\
+{									\
+	return fn(disk);						\
+}
 #else
-#define ODX_EXPORT_FOR_KUNIT(sym)
+#define ODX_DEFINE_OPEN(name, fn)					\
+static int name(struct block_device *bdev, fmode_t mode)		\
+{									\
+	return fn(bdev->bd_disk);					\
+}
+#endif
+
+/* 6.2 added kunit/visibility.h; before it, KUnit exports are simply absent. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#include <kunit/visibility.h>
+#else
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)
 #endif
 
 #endif /* _ODX_COMPAT_H */

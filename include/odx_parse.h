@@ -9,15 +9,8 @@
 #define _ODX_PARSE_H
 
 #ifdef ODX_USERSPACE
-#include <errno.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-typedef uint8_t u8;
-typedef uint32_t u32;
-typedef uint64_t u64;
-#define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
+/* Kernel types and helpers for userspace builds (tests/fuzz/). */
+#include "odx_user.h"
 #else
 #include <linux/errno.h>
 #include <linux/overflow.h>

@@ -35,7 +35,7 @@
 struct odx_store {
 	struct xarray pages;
 	atomic_long_t nr_pages;
-	struct mutex stripes[ODX_STORE_STRIPES];
+	struct mutex stripes[ODX_STORE_STRIPES];	/* see the kernel-doc above */
 };
 
 void odx_store_init(struct odx_store *store);

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# odx: `make` builds the module (for KERNEL=debug by default; debian-6.1 and
+# debian-6.12 are the stock Debian kernels) and the test programs; `make test` runs
+# every test; `make run` is the demo. Each sets up what it needs on a fresh Debian
+# machine (packages, the debug kernel, cached under ~/.cache/odx).
+#
+# The module itself is plain Kbuild: `make -C $KDIR M=$PWD` works too; the
+# scripts build in build/<kernel>/ so the three kernels do not clobber each other.
+
+KERNEL ?= debug
+
+.PHONY: all setup module tests test kunit check run clean help
+
+all: module tests
+
+setup:
+	@scripts/setup.sh
+
+module: setup
+	@scripts/build-module.sh $(KERNEL)
+
+tests: setup
+	@$(MAKE) -s -C tests
+
+test:
+	@scripts/test.sh
+
+kunit: setup
+	@scripts/kunit.sh
+
+check: setup
+	@scripts/check.sh checkpatch && scripts/check.sh sparse
+
+run: setup module tests
+	@scripts/demo.sh
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '3,10p' Makefile

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * odx KUnit suites: DSM request validation, TokenOffset arithmetic, the token
+ * table and point-in-time copies.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "odx_internal.h"
+#include "odx_parse.h"
+#include "odx_token.h"
+
+/* ---- DSM request validation ------------------------------------------- */
+
+#define REQ_BUF	1024
+
+/* A valid offload write request: header, params at 28, 2 ranges at 560. */
+struct dsm_buf {
+	u8 b[REQ_BUF];
+	size_t len;
+};
+
+static struct odx_dsm_header *hdr(struct dsm_buf *d)
+{
+	return (struct odx_dsm_header *)d->b;
+}
+
+static struct odx_data_set_range *rng(struct dsm_buf *d)
+{
+	return (struct odx_data_set_range *)(d->b + hdr(d)->data_set_ranges_offset);
+}
+
+static void build_req(struct dsm_buf *d, u32 action)
+{
+	struct odx_dsm_header *h = hdr(d);
+	u32 plen = action == ODX_DSM_ACTION_OFFLOAD_READ ?
+		sizeof(struct odx_offload_read_params) :
+		sizeof(struct odx_offload_write_params);
+
+	memset(d, 0, sizeof(*d));
+	h->size = sizeof(*h);
+	h->action = action;
+	h->parameter_block_offset = 28;
+	h->parameter_block_length = plen;
+	h->data_set_ranges_offset = 560;
+	h->data_set_ranges_length = 2 * sizeof(struct odx_data_set_range);
+	rng(d)[0].starting_offset = 4096;
+	rng(d)[0].length_in_bytes = 8192;
+	rng(d)[1].starting_offset = 512;
+	rng(d)[1].length_in_bytes = 512;
+	d->len = 560 + 32;
+}
+
+static const struct odx_dsm_limits test_lim = {
+	.block_size = 512, .capacity = 1 << 20, .max_ranges = 64,
+};
+
+struct parse_case {
+	const char *name;
+	u32 action;
+	void (*mutate)(struct dsm_buf *d);
+	int err;
+};
+
+static void m_none(struct dsm_buf *d)
+{
+}
+
+static void m_short(struct dsm_buf *d)
+{
+	d->len = 27;
+}
+
+static void m_cut_ranges(struct dsm_buf *d)
+{
+	d->len -= 1;
+}
+
+static void m_size(struct dsm_buf *d)
+{
+	hdr(d)->size = 32;
+}
+
+static void m_flags(struct dsm_buf *d)
+{
+	hdr(d)->flags = 1;
+}
+
+static void m_action(struct dsm_buf *d)
+{
+	hdr(d)->action = 3;
+}
+
+static void m_plen(struct dsm_buf *d)
+{
+	hdr(d)->parameter_block_length -= 8;
+}
+
+static void m_poff_hdr(struct dsm_buf *d)
+{
+	hdr(d)->parameter_block_offset = 20;
+}
+
+static void m_poff_out(struct dsm_buf *d)
+{
+	hdr(d)->parameter_block_offset = REQ_BUF;
+}
+
+static void m_poff_wrap(struct dsm_buf *d)
+{
+	hdr(d)->parameter_block_offset = 0xfffffff0;
+}
+
+static void m_roff_wrap(struct dsm_buf *d)
+{
+	hdr(d)->data_set_ranges_offset = 0xfffffff0;
+}
+
+static void m_overlap(struct dsm_buf *d)
+{
+	hdr(d)->data_set_ranges_offset = 40;
+	d->len = REQ_BUF;
+}
+
+static void m_rlen_odd(struct dsm_buf *d)
+{
+	hdr(d)->data_set_ranges_length = 24;
+}
+
+static void m_rlen_zero(struct dsm_buf *d)
+{
+	hdr(d)->data_set_ranges_length = 0;
+}
+
+static void m_65_ranges(struct dsm_buf *d)
+{
+	hdr(d)->data_set_ranges_offset = 28 + hdr(d)->parameter_block_length;
+	hdr(d)->data_set_ranges_length = 65 * 16;
+	d->len = REQ_BUF;
+}
+
+static void m_pflags(struct dsm_buf *d)
+{
+	*(u32 *)(d->b + 28) = 1;
+}
+
+static void m_preserved(struct dsm_buf *d)
+{
+	*(u32 *)(d->b + 32) = 1;
+}
+
+static void m_toff_unaligned(struct dsm_buf *d)
+{
+	*(u64 *)(d->b + 36) = 100;
+}
+
+static void m_toff_aligned(struct dsm_buf *d)
+{
+	*(u64 *)(d->b + 36) = 1024;
+}
+
+static void m_rzero(struct dsm_buf *d)
+{
+	rng(d)[1].length_in_bytes = 0;
+}
+
+static void m_runaligned(struct dsm_buf *d)
+{
+	rng(d)[0].starting_offset = 4097;
+}
+
+static void m_runaligned_len(struct dsm_buf *d)
+{
+	rng(d)[0].length_in_bytes = 1000;
+}
+
+static void m_rnegative(struct dsm_buf *d)
+{
+	rng(d)[0].starting_offset = -512LL;
+}
+
+static void m_rpast(struct dsm_buf *d)
+{
+	rng(d)[1].starting_offset = 1 << 20;
+}
+
+static void m_rend(struct dsm_buf *d)
+{
+	rng(d)[1].starting_offset = (1 << 20) - 512;
+	rng(d)[1].length_in_bytes = 1024;
+}
+
+static void m_rwrap(struct dsm_buf *d)
+{
+	rng(d)[1].starting_offset = 0x7ffffffffffffe00ULL;
+	rng(d)[1].length_in_bytes = 0x8000000000000200ULL;
+}
+
+static void m_rexact(struct dsm_buf *d)
+{
+	rng(d)[1].starting_offset = (1 << 20) - 512;
+}
+
+#define R ODX_DSM_ACTION_OFFLOAD_READ
+#define W ODX_DSM_ACTION_OFFLOAD_WRITE
+static const struct parse_case parse_cases[] = {
+	{ "read ok", R, m_none, 0 },
+	{ "write ok", W, m_none, 0 },
+	{ "buffer shorter than header", W, m_short, -EINVAL },
+	{ "ranges cut short", W, m_cut_ranges, -EINVAL },
+	{ "header size", W, m_size, -EINVAL },
+	{ "header flags", W, m_flags, -EINVAL },
+	{ "unknown action", W, m_action, -EOPNOTSUPP },
+	{ "parameter length", W, m_plen, -EINVAL },
+	{ "parameters inside header", W, m_poff_hdr, -EINVAL },
+	{ "parameters outside buffer", W, m_poff_out, -EINVAL },
+	{ "parameter offset wraps", W, m_poff_wrap, -EINVAL },
+	{ "range offset wraps", W, m_roff_wrap, -EINVAL },
+	{ "ranges overlap parameters", W, m_overlap, -EINVAL },
+	{ "ranges length not multiple of 16", W, m_rlen_odd, -EINVAL },
+	{ "no ranges", W, m_rlen_zero, -EINVAL },
+	{ "65 ranges", R, m_65_ranges, -EINVAL },
+	{ "parameter flags", R, m_pflags, -EINVAL },
+	{ "parameter reserved", W, m_preserved, -EINVAL },
+	{ "read reserved", R, m_toff_aligned, -EINVAL },
+	{ "token offset unaligned", W, m_toff_unaligned, -EINVAL },
+	{ "token offset aligned", W, m_toff_aligned, 0 },
+	{ "zero-length range", R, m_rzero, -EINVAL },
+	{ "unaligned start", R, m_runaligned, -EINVAL },
+	{ "unaligned length", W, m_runaligned_len, -EINVAL },
+	{ "negative start", R, m_rnegative, -EINVAL },
+	{ "range past capacity", R, m_rpast, -ENXIO },
+	{ "range ends past capacity", W, m_rend, -ENXIO },
+	{ "range end overflows", R, m_rwrap, -ENXIO },
+	{ "range ends at capacity", R, m_rexact, 0 },
+};
+
+#undef R
+#undef W
+
+static void parse_case_desc(const struct parse_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(parse, parse_cases, parse_case_desc);
+
+static void odx_parse_test(struct kunit *test)
+{
+	const struct parse_case *c = test->param_value;
+	struct odx_dsm_req *req;
+	struct dsm_buf *d;
+	int err;
+
+	d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	build_req(d, c->action);
+	c->mutate(d);
+	err = odx_dsm_parse(d->b, d->len, &test_lim, req);
+	KUNIT_EXPECT_EQ(test, c->err, err);
+	if (!err) {
+		KUNIT_EXPECT_EQ(test, c->action, req->action);
+		KUNIT_EXPECT_EQ(test, 2U, req->nr_ranges);
+		KUNIT_EXPECT_EQ(test, 8192ULL + 512, req->total_bytes);
+	}
+}
+
+/* ---- TokenOffset arithmetic --------------------------------------------- */
+
+static void odx_locate_test(struct kunit *test)
+{
+	static const struct odx_data_set_range r[] = {
+		{ 0, 4096 }, { 1 << 20, 512 }, { 8192, 12288 },
+	};
+	static const struct {
+		u64 offset;
+		bool found;
+		u32 index;
+		u64 within;
+	} cases[] = {
+		{ 0, true, 0, 0 },		/* start of the first */
+		{ 1024, true, 0, 1024 },	/* inside the first */
+		{ 4096, true, 1, 0 },		/* at a range boundary */
+		{ 4096 + 511, true, 1, 511 },
+		{ 4608, true, 2, 0 },
+		{ 4608 + 12287, true, 2, 12287 },	/* inside the last */
+		{ 4608 + 12288, false, 0, 0 },	/* at the end */
+		{ ~0ULL, false, 0, 0 },		/* far past the end */
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u32 index = 99;
+		u64 within = 99;
+		bool found = odx_ranges_locate(r, ARRAY_SIZE(r), cases[i].offset,
+					       &index, &within);
+
+		KUNIT_EXPECT_EQ_MSG(test, cases[i].found, found, "case %u", i);
+		if (found && cases[i].found) {
+			KUNIT_EXPECT_EQ_MSG(test, cases[i].index, index, "case %u", i);
+			KUNIT_EXPECT_EQ_MSG(test, cases[i].within, within, "case %u", i);
+		}
+	}
+	/* One range: everything below its length is inside it. */
+	KUNIT_EXPECT_TRUE(test, odx_ranges_locate(r, 1, 4095, &(u32){0}, &(u64){0}));
+	KUNIT_EXPECT_FALSE(test, odx_ranges_locate(r, 0, 0, &(u32){0}, &(u64){0}));
+}
+
+static struct kunit_case odx_parse_cases[] = {
+	KUNIT_CASE_PARAM(odx_parse_test, parse_gen_params),
+	KUNIT_CASE(odx_locate_test),
+	{}
+};
+
+static struct kunit_suite odx_parse_suite = {
+	.name = "odx_parse",
+	.test_cases = odx_parse_cases,
+};
+
+/* ---- the token table and point-in-time copies ---------------------------- */
+
+struct tok_ctx {
+	struct odx_dev src, dst;
+	struct odx_token_limits saved;
+	u8 *buf, *ref;
+};
+
+#define TOK_DEV_BYTES	SZ_1M
+
+static void fake_dev(struct odx_dev *dev, u32 index)
+{
+	dev->index = index;
+	dev->block_size = 512;
+	dev->size_bytes = TOK_DEV_BYTES;
+	INIT_LIST_HEAD(&dev->tokens);
+	odx_store_init(&dev->store);
+}
+
+static int odx_tok_init(struct kunit *test)
+{
+	struct tok_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->buf = kunit_kzalloc(test, 64 * 1024, GFP_KERNEL);
+	ctx->ref = kunit_kzalloc(test, 64 * 1024, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->buf);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->ref);
+	fake_dev(&ctx->src, 900);
+	fake_dev(&ctx->dst, 901);
+	ctx->saved = odx_token_limits;
+	test->priv = ctx;
+	return 0;
+}
+
+static void odx_tok_exit(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+
+	odx_token_revoke_dev(&ctx->src);
+	odx_token_revoke_dev(&ctx->dst);
+	odx_store_destroy(&ctx->src.store);
+	odx_store_destroy(&ctx->dst.store);
+	odx_token_limits = ctx->saved;
+}
+
+static void pattern(u8 *p, size_t len, u8 seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (u8)(seed ^ (i * 13) ^ (i >> 8));
+}
+
+static int mint(struct tok_ctx *ctx, const struct odx_data_set_range *r, u32 nr,
+		u32 ttl, struct odx_offload_read_output *out)
+{
+	memset(out, 0, sizeof(*out));
+	return odx_token_mint(&ctx->src, r, nr, ttl, out);
+}
+
+static void odx_tok_mint_lookup_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range r = { 0, 8192 };
+	struct odx_offload_read_output out;
+	struct odx_token bad;
+	struct odx_tok *tok;
+	unsigned int bit;
+
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 0, &out));
+	KUNIT_EXPECT_EQ(test, 8192ULL, out.length_protected);
+	KUNIT_EXPECT_EQ(test, 0U, out.offload_read_flags);
+	KUNIT_EXPECT_EQ(test, 512U, out.token_length);
+	KUNIT_EXPECT_EQ(test, ODX_TOKEN_TYPE_POINT_IN_TIME,
+			get_unaligned_be32(out.token.token_type));
+	KUNIT_EXPECT_EQ(test, ODX_TOKEN_ID_LENGTH,
+			get_unaligned_be16(out.token.token_id_length));
+	KUNIT_EXPECT_EQ(test, 8192ULL, get_unaligned_be64(out.token.token + 48));
+	KUNIT_EXPECT_EQ(test, 1UL, READ_ONCE(ctx->src.stats.tokens_live));
+
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
+	KUNIT_EXPECT_EQ(test, 8192ULL, tok->length);
+	odx_token_put(tok);
+	/* Cross-device: refused when switched off, accepted when on. */
+	KUNIT_EXPECT_EQ(test, -EXDEV, odx_token_get(&out.token, &ctx->dst, false, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst, true, &tok));
+	odx_token_put(tok);
+
+	/* Any single flipped bit makes it a different, unknown token. */
+	for (bit = 0; bit < ODX_TOKEN_LENGTH * 8; bit += 37) {
+		bad = out.token;
+		((u8 *)&bad)[bit / 8] ^= 1 << (bit % 8);
+		KUNIT_EXPECT_TRUE(test, odx_token_differs((u8 *)&bad, (u8 *)&out.token));
+		KUNIT_EXPECT_EQ_MSG(test, -EKEYREJECTED,
+				    odx_token_get(&bad, &ctx->src, true, &tok), "bit %u", bit);
+	}
+	KUNIT_EXPECT_FALSE(test, odx_token_differs((u8 *)&out.token, (u8 *)&out.token));
+
+	/* Two tokens for the same data differ in their secret. */
+	memcpy(&bad, &out.token, sizeof(bad));
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 0, &out));
+	KUNIT_EXPECT_TRUE(test, odx_token_differs((u8 *)&bad, (u8 *)&out.token));
+	KUNIT_EXPECT_NE(test, 0, memcmp(bad.token + 120, out.token.token + 120, 32));
+}
+
+static void odx_tok_release_revoke_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range r = { 4096, 4096 };
+	struct odx_offload_read_output a, b;
+	struct odx_tok *tok;
+
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 0, &a));
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 0, &b));
+	KUNIT_EXPECT_EQ(test, 0, odx_token_release(&a.token));
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_release(&a.token));
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&a.token, &ctx->src, true, &tok));
+	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.stats.tokens_released));
+
+	/* A token in use survives its revocation until it is put. */
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&b.token, &ctx->src, true, &tok));
+	odx_token_revoke_dev(&ctx->src);
+	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.stats.tokens_revoked));
+	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 4096ULL, tok->length);
+	odx_token_put(tok);
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&b.token, &ctx->src, true, &tok));
+}
+
+static void odx_tok_expiry_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range r = { 0, 512 };
+	struct odx_offload_read_output out;
+	struct odx_tok *tok;
+	int i;
+
+	/* Each use re-arms the inactivity timer. */
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 600, &out));
+	for (i = 0; i < 5; i++) {
+		msleep(200);
+		KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, true, &tok));
+		odx_token_put(tok);
+	}
+	msleep(1500);
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&out.token, &ctx->src, true, &tok));
+	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.stats.tokens_expired));
+
+	/* The reaper frees expired tokens nobody looks up. */
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 1, &out));
+	msleep(20);
+	odx_tokens_reap(false);
+	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 2LL, atomic64_read(&ctx->src.stats.tokens_expired));
+
+	/* TimeToLive above the maximum is clamped. */
+	odx_token_limits.max_ttl_ms = 50;
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 100000, &out));
+	msleep(200);
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&out.token, &ctx->src, true, &tok));
+}
+
+static void odx_tok_limits_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range r[2] = { { 0, 16384 }, { 65536, 16384 } };
+	unsigned long live = odx_tokens_live();
+	struct odx_offload_read_output out;
+
+	/* Live-token limit. */
+	odx_token_limits.max_tokens = live + 2;
+	KUNIT_EXPECT_EQ(test, 0, mint(ctx, r, 1, 0, &out));
+	KUNIT_EXPECT_EQ(test, 0, mint(ctx, r, 1, 0, &out));
+	KUNIT_EXPECT_EQ(test, -ENOSPC, mint(ctx, r, 1, 0, &out));
+	odx_token_revoke_dev(&ctx->src);
+	odx_token_limits = ctx->saved;
+
+	/* Truncation at the maximum token size. */
+	odx_token_limits.max_token_bytes = 20480;
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, r, 2, 0, &out));
+	KUNIT_EXPECT_EQ(test, 20480ULL, out.length_protected);
+	KUNIT_EXPECT_EQ(test, ODX_OFFLOAD_READ_RANGE_TRUNCATED, out.offload_read_flags);
+	odx_token_limits = ctx->saved;
+
+	/* Page budget: written pages count, holes do not. */
+	pattern(ctx->buf, 16384, 1);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->buf, 16384,
+						 GFP_KERNEL));
+	odx_token_limits.max_pages = odx_tokens_pinned_pages() + 6;
+	KUNIT_EXPECT_EQ(test, 0, mint(ctx, &r[1], 1, 0, &out));	/* holes */
+	KUNIT_EXPECT_EQ(test, 0, mint(ctx, r, 1, 0, &out));	/* 4 pages */
+	KUNIT_EXPECT_EQ(test, 4UL, READ_ONCE(ctx->src.stats.token_pages));
+	KUNIT_EXPECT_EQ(test, -EDQUOT, mint(ctx, r, 1, 0, &out));
+	KUNIT_EXPECT_EQ(test, 4UL, READ_ONCE(ctx->src.stats.token_pages));
+}
+
+static void odx_tok_point_in_time_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	/* Two source ranges; the second straddles a page boundary and a hole. */
+	struct odx_data_set_range src[2] = { { 512, 7680 }, { 12288 + 3584, 8704 } };
+	struct odx_data_set_range dst[2] = { { 65536 + 1024, 10240 }, { 200704, 6144 } };
+	struct odx_offload_read_output out;
+	u64 total = 7680 + 8704, copied;
+	struct odx_tok *tok;
+
+	pattern(ctx->buf, 16384, 7);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->buf, 16384,
+						 GFP_KERNEL));
+	/* Expected data: the concatenation of the ranges now; 16384+ is a hole. */
+	memcpy(ctx->ref, ctx->buf + 512, 7680);
+	memset(ctx->ref + 7680, 0, 8704);
+	memcpy(ctx->ref + 7680, ctx->buf + 12288 + 3584, 16384 - 12288 - 3584);
+
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, src, 2, 0, &out));
+	KUNIT_EXPECT_EQ(test, total, out.length_protected);
+
+	/* The source changes: overwritten, discarded, partly zeroed, hole filled. */
+	memset(ctx->buf, 0xee, 16384);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->buf, 8192,
+						 GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->src.store, 8192, 8192, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 16384, ctx->buf, 8192,
+						 GFP_KERNEL));
+
+	/* Copy from TokenOffset 1024 into two destination ranges. */
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst, true, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 1024, &ctx->dst, dst, 2, U64_MAX, &copied));
+	KUNIT_EXPECT_EQ(test, total - 1024, copied);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->dst.store, dst[0].starting_offset,
+						ctx->buf, 10240));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->dst.store, dst[1].starting_offset,
+						ctx->buf + 10240, 6144));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf, ctx->ref + 1024, total - 1024));
+
+	/* A per-call maximum cuts the copy short. */
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst, dst, 2, 4096, &copied));
+	KUNIT_EXPECT_EQ(test, 4096ULL, copied);
+	odx_token_put(tok);
+
+	/* The zero token zero-fills and frees whole pages. */
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(NULL, 0, &ctx->dst, dst, 2, U64_MAX, &copied));
+	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->dst.store, dst[0].starting_offset,
+						ctx->buf, 10240));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(ctx->buf, 0, 10240));
+}
+
+static void odx_tok_overlap_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range src = { 0, 16384 }, dst = { 4096, 16384 };
+	struct odx_offload_read_output out;
+	struct odx_tok *tok;
+	u64 copied;
+
+	/* Copy a range onto itself shifted by a page, on one device. */
+	pattern(ctx->ref, 16384, 3);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->ref, 16384,
+						 GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &src, 1, 0, &out));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->src, &dst, 1, U64_MAX, &copied));
+	odx_token_put(tok);
+	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->src.store, 4096, ctx->buf, 16384));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf, ctx->ref, 16384));
+}
+
+static struct kunit_case odx_token_cases[] = {
+	KUNIT_CASE(odx_tok_mint_lookup_test),
+	KUNIT_CASE(odx_tok_release_revoke_test),
+	KUNIT_CASE_SLOW(odx_tok_expiry_test),
+	KUNIT_CASE(odx_tok_limits_test),
+	KUNIT_CASE(odx_tok_point_in_time_test),
+	KUNIT_CASE(odx_tok_overlap_test),
+	{}
+};
+
+static struct kunit_suite odx_token_suite = {
+	.name = "odx_token",
+	.init = odx_tok_init,
+	.exit = odx_tok_exit,
+	.test_cases = odx_token_cases,
+};
+
+kunit_test_suites(&odx_parse_suite, &odx_token_suite);

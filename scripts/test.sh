@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# odx's whole test suite: `make test` runs this. It sets the machine up, builds the
+# module for every kernel, checks style, runs the KUnit suites and the guest tests on
+# the debug kernel, proves the runner catches kernel splats, and smoke-tests the stock
+# Debian kernels. Every check prints PASS or FAIL; the last line is "N passed, N failed".
+#
+#   scripts/test.sh [STEP...]   steps: build style host kunit runner guest stock
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$ODX_TOP"
+
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(build style host kunit runner guest stock)
+log=$ODX_TOP/build/test.log
+mkdir -p build
+: > "$log"
+passed=0
+failed=0
+start=$(date +%s)
+
+result() {	# result PASS|FAIL NAME
+	echo "$1 $2" | tee -a "$log"
+	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+check() {	# check NAME CMD...: PASS if CMD succeeds; its output on failure
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		result PASS "$name"
+	else
+		echo "$out" | tail -n 40 | sed 's/^/# /'
+		result FAIL "$name"
+	fi
+}
+
+# Run CMD, echo its output, and count its "ok - NAME" / "not ok - NAME" lines
+# (guest runners) and "PASS NAME" / "FAIL NAME" lines (scripts/kunit.sh).
+# Sets collect_rc to CMD's exit status.
+collect() {	# collect PREFIX CMD...
+	local prefix=$1 line
+	shift
+	collect_rc=125
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) result PASS "$prefix:${line#ok - }" ;;
+		"not ok - "*) result FAIL "$prefix:${line#not ok - }" ;;
+		PASS\ *) result PASS "${line#PASS }" ;;
+		FAIL\ *) result FAIL "${line#FAIL }" ;;
+		ODX-TEST-RC=*) collect_rc=${line#ODX-TEST-RC=} ;;
+		*) echo "$line" ;;
+		esac
+	done < <("$@" 2>&1; echo "ODX-TEST-RC=$?")
+}
+
+has_step() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+"$ODX_TOP/scripts/setup.sh" || { echo "setup failed"; exit 1; }
+
+vm_result() {	# vm_result NAME RC: the guest run as a whole (splats, leaks, crashes)
+	case "$2" in
+	100) result FAIL "$1 (kernel splat or kmemleak report)" ;;
+	124) result FAIL "$1 (timed out)" ;;
+	125) result FAIL "$1 (guest did not finish)" ;;
+	*) result PASS "$1" ;;
+	esac
+}
+
+run_vm() {	# run_vm NAME PREFIX VM-ARGS... -- CMD...: counts test lines and the VM itself
+	local name=$1 prefix=$2
+	shift 2
+	collect "$prefix" "$ODX_TOP/scripts/odx-vm" "$@"
+	vm_result "$name" "$collect_rc"
+}
+
+if has_step build; then
+	for k in debug debian-6.1 debian-6.12; do
+		check "build:$k (W=1, no warnings)" scripts/build-module.sh "$k"
+	done
+	check "build:sparse (C=2, debug kernel)" scripts/check.sh sparse
+	check "build:tests" make -s -C tests
+fi
+if has_step style; then
+	check "style:checkpatch --strict" scripts/check.sh checkpatch
+fi
+if has_step host; then
+	for t in scripts/host-tests/*.sh; do
+		[ -e "$t" ] || continue
+		check "host:$(basename "$t" .sh)" "$t"
+	done
+fi
+if has_step kunit; then
+	collect kunit scripts/kunit.sh
+	vm_result "kunit:debug kernel run" "$collect_rc"
+fi
+if has_step runner; then
+	check "runner:exit status passes through" sh -c \
+		'out=$(scripts/odx-vm --quiet --kernel debug -- sh -c "echo hi; exit 3"); rc=$?;
+		 [ "$rc" = 3 ] && [ "$out" = hi ]'
+	check "runner:kernel WARNING fails the run" sh -c \
+		'scripts/build-warn-module.sh >/dev/null &&
+		 scripts/odx-vm --quiet --kernel debug -- insmod build/debug/warn/odx_warn.ko 2>build/warn.out;
+		 rc=$?; [ "$rc" = 100 ] && grep -q "deliberate warning" build/warn.out'
+fi
+if has_step guest; then
+	run_vm guest:debug guest --kernel debug --timeout 2400 -- tests/run-guest.sh
+fi
+if has_step stock; then
+	for k in debian-6.1 debian-6.12; do
+		run_vm "stock:$k" "$k" --kernel "$k" --timeout 900 -- tests/run-guest.sh --smoke
+	done
+fi
+
+echo "# log: $log; $(( $(date +%s) - start )) s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
