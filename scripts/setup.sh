@@ -6,23 +6,32 @@ set -euo pipefail
 
 pkgs=(build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils kmod
 	qemu-system-x86 busybox-static linux-source-6.12 linux-headers-amd64
-	fio sparse e2fsprogs python3 gzip)
+	fio sparse e2fsprogs util-linux python3 gzip file perl)
 
-missing=()
-for p in "${pkgs[@]}"; do
-	[ -n "$(odx_pkg_version "$p")" ] || missing+=("$p")
-done
-abi612=$(odx_debian_612_abi)
-[ -n "$(odx_pkg_version "linux-headers-$abi612-amd64")" ] || missing+=("linux-headers-$abi612-amd64")
+missing_pkgs() {
+	local p abi
+	for p in "${pkgs[@]}"; do
+		[ -n "$(odx_pkg_version "$p")" ] || echo "$p"
+	done
+	# Debian's 6.12 headers of the same version as linux-source-6.12.
+	abi=$(odx_debian_612_abi)
+	if [ -z "$abi" ]; then
+		echo "?"
+	elif [ -z "$(odx_pkg_version "linux-headers-$abi-amd64")" ]; then
+		echo "linux-headers-$abi-amd64"
+	fi
+}
 
-if [ ${#missing[@]} -gt 0 ]; then
-	sudo=
-	[ "$(id -u)" = 0 ] || sudo=sudo
-	odx_log "installing: ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	$sudo apt-get update -qq
-	# Recompute: the 6.12 ABI may only be known after apt-get update.
-	abi612=$(odx_debian_612_abi)
-	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-		"linux-headers-$abi612-amd64" >/dev/null
-fi
+missing=$(missing_pkgs)
+[ -n "$missing" ] || exit 0
+
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+odx_log "installing packages (apt-get update first)"
+$sudo apt-get update -qq
+missing=$(missing_pkgs)
+case "$missing" in *"?"*) odx_die "cannot tell the version of linux-source-6.12" ;; esac
+odx_log "installing: $(echo $missing)"
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
