@@ -392,7 +392,7 @@ int odx_dev_create(struct odx_device_params *p)
 	lim.max_hw_discard_sectors = UINT_MAX;
 	lim.max_write_zeroes_sectors = UINT_MAX;
 	lim.discard_granularity = PAGE_SIZE;
-	disk = odx_alloc_disk(&lim, ODX_FEAT_SYNCHRONOUS, NUMA_NO_NODE);
+	disk = odx_alloc_disk(&lim, BLK_FEAT_SYNCHRONOUS, NUMA_NO_NODE);
 	if (IS_ERR(disk)) {
 		err = PTR_ERR(disk);
 		goto out_remove_index;

@@ -33,14 +33,14 @@ static inline struct address_space *odx_bdev_mapping(struct block_device *bdev)
  * limits and the features the 6.11 way and returns an ERR_PTR everywhere.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
-#define ODX_FEAT_SYNCHRONOUS	0u
-#else
-#define ODX_FEAT_SYNCHRONOUS	BLK_FEAT_SYNCHRONOUS
+typedef unsigned int blk_features_t;
+/* 6.1 has no synchronous-device hint. */
+#define BLK_FEAT_SYNCHRONOUS	0u
 #endif
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 static inline struct gendisk *odx_alloc_disk(struct queue_limits *lim,
-					     unsigned int features, int node)
+					     blk_features_t features, int node)
 {
 	lim->features |= features;
 	return blk_alloc_disk(lim, node);
@@ -49,7 +49,7 @@ static inline struct gendisk *odx_alloc_disk(struct queue_limits *lim,
 #error "odx supports 6.1-6.8 and 6.11+; 6.9 and 6.10 need their own shim"
 #else
 static inline struct gendisk *odx_alloc_disk(struct queue_limits *lim,
-					     unsigned int features, int node)
+					     blk_features_t features, int node)
 {
 	struct request_queue *q;
 	struct gendisk *disk;
@@ -68,7 +68,6 @@ static inline struct gendisk *odx_alloc_disk(struct queue_limits *lim,
 	/* Before 6.11, non-rotational was a queue flag, not a missing feature. */
 	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
 	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
-	/* 6.1 has no synchronous-device hint: ODX_FEAT_SYNCHRONOUS is a no-op. */
 	return disk;
 }
 #endif
