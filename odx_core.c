@@ -46,6 +46,11 @@ bool odx_allow_cross_device = true;
 module_param_named(allow_cross_device, odx_allow_cross_device, bool, 0644);
 MODULE_PARM_DESC(allow_cross_device, "Accept tokens minted on another odx device (default Y)");
 
+bool odx_share_pages = true;
+EXPORT_SYMBOL_IF_KUNIT(odx_share_pages);
+module_param_named(share_pages, odx_share_pages, bool, 0644);
+MODULE_PARM_DESC(share_pages, "Offload writes share whole pages copy-on-write instead of copying (default Y)");
+
 module_param_named(max_tokens, odx_token_limits.max_tokens, ulong, 0444);
 MODULE_PARM_DESC(max_tokens, "Live tokens at most, all devices together (default 131072)");
 module_param_named(token_pages_max, odx_token_limits.max_pages, ulong, 0444);
@@ -279,6 +284,7 @@ static struct odx_stat_attr odx_stat_attrs[] = {
 	ODX_STAT("tokens_revoked", tokens_revoked, true),
 	ODX_STAT("invalid_token_uses", invalid_token_uses, true),
 	ODX_STAT("bytes_copied", bytes_copied, true),
+	ODX_STAT("bytes_shared", bytes_shared, true),
 	ODX_STAT("bytes_zeroed", bytes_zeroed, true),
 	ODX_STAT("token_pages", token_pages, false),
 };
@@ -314,7 +320,7 @@ static ssize_t limits_show(struct device *d, struct device_attribute *attr, char
 }
 static DEVICE_ATTR_RO(limits);
 
-static_assert(ARRAY_SIZE(odx_stat_attrs) == 9);
+static_assert(ARRAY_SIZE(odx_stat_attrs) == 10);
 
 static struct attribute *odx_disk_attrs[] = {
 	&dev_attr_pages.attr,
@@ -330,6 +336,7 @@ static struct attribute *odx_disk_attrs[] = {
 	&odx_stat_attrs[6].dattr.attr,
 	&odx_stat_attrs[7].dattr.attr,
 	&odx_stat_attrs[8].dattr.attr,
+	&odx_stat_attrs[9].dattr.attr,
 	NULL,
 };
 

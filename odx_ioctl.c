@@ -121,7 +121,7 @@ static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 	const struct odx_token *token = &req->write.token;
 	struct odx_offload_write_output out;
 	struct odx_tok *tok = NULL;
-	u64 copied = 0, max;
+	u64 copied = 0, shared = 0, max;
 	int err;
 
 	if (!(mode & BLK_OPEN_WRITE))
@@ -157,12 +157,13 @@ static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 	if (err)
 		goto out_put;
 	err = odx_copy(tok, req->write.token_offset, dev, req->ranges, req->nr_ranges,
-		       max, &copied);
+		       max, &copied, &shared);
 	odx_invalidate_ranges(bdev, req->ranges, req->nr_ranges, copied);
 	if (err)
 		goto out_put;
 
 	atomic64_add(copied, tok ? &dev->stats.bytes_copied : &dev->stats.bytes_zeroed);
+	atomic64_add(shared, &dev->stats.bytes_shared);
 	out.length_copied = copied;
 	if (copied < req->total_bytes)
 		out.offload_write_flags |= ODX_OFFLOAD_WRITE_RANGE_TRUNCATED;

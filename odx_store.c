@@ -224,6 +224,40 @@ static void odx_store_drop_page(struct odx_store *store, pgoff_t index)
 }
 
 /**
+ * odx_store_share_page() - make a page of the store share another holder's page
+ * @store: the store
+ * @index: page index
+ * @page: the page to share; the caller keeps its own reference
+ *
+ * The store takes a reference on @page and maps it at @index, dropping the page
+ * that was there. @page must never be written again by anyone: it is shared, so
+ * every store holding it copies it before a write.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int odx_store_share_page(struct odx_store *store, pgoff_t index, struct page *page)
+{
+	struct mutex *lock = odx_stripe(store, index);
+	struct page *old;
+
+	get_page(page);
+	mutex_lock(lock);
+	old = xa_store(&store->pages, index, page, GFP_KERNEL);
+	if (xa_is_err(old)) {
+		mutex_unlock(lock);
+		put_page(page);
+		return xa_err(old);
+	}
+	if (!old)
+		atomic_long_inc(&store->nr_pages);
+	mutex_unlock(lock);
+	if (old)
+		put_page(old);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_store_share_page);
+
+/**
  * odx_store_write() - copy bytes into the store
  * @store: the store
  * @pos: byte offset

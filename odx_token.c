@@ -481,16 +481,22 @@ EXPORT_SYMBOL_IF_KUNIT(odx_tokens_pinned_pages);
 
 /*
  * Copy @n bytes (within one source page) from @page at @off (a hole if NULL)
- * to @dst at @pos.
+ * to @dst at @pos. A whole, page-aligned piece is shared instead of copied
+ * when @share allows; *@shared then says so.
  */
 static int odx_copy_piece(struct odx_dev *dst, u64 pos, struct page *page,
-			  unsigned int off, unsigned int n)
+			  unsigned int off, unsigned int n, bool share, bool *shared)
 {
 	void *src;
 	int err;
 
+	*shared = false;
 	if (!page)
 		return odx_store_zero(&dst->store, pos, n, GFP_KERNEL);
+	if (share && n == PAGE_SIZE && !offset_in_page(pos)) {
+		*shared = true;
+		return odx_store_share_page(&dst->store, pos >> PAGE_SHIFT, page);
+	}
 	src = kmap_local_page(page);
 	err = odx_store_write(&dst->store, pos, src + off, n, GFP_KERNEL);
 	kunmap_local(src);
@@ -506,18 +512,24 @@ static int odx_copy_piece(struct odx_dev *dst, u64 pos, struct page *page,
  * @nr: how many
  * @max: copy at most this many bytes
  * @copied: set to the bytes copied, from the start of @ranges
+ * @shared: set to how many of those were shared pages rather than copied
  *
  * Stops when the ranges are full, the token's data runs out or @max is
  * reached. Works in pieces of at most a page, outside any spinlock, and checks
- * for rescheduling and fatal signals every ODX_COPY_CHUNK bytes.
+ * for rescheduling and fatal signals every ODX_COPY_CHUNK bytes. Where a source
+ * page and its destination sit at the same offset in a page (whole pages), the
+ * destination shares the token's page, copy-on-write, unless odx_share_pages
+ * is off.
  *
  * Return: 0 (even when a fatal signal cut the copy short after some data);
  * -EINTR when a fatal signal arrived before any data; -ENOMEM.
  */
 int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
-	     const struct odx_data_set_range *ranges, u32 nr, u64 max, u64 *copied)
+	     const struct odx_data_set_range *ranges, u32 nr, u64 max, u64 *copied,
+	     u64 *shared)
 {
-	u64 done = 0, since_check = 0, within = 0, d_within = 0;
+	u64 done = 0, since_check = 0, within = 0, d_within = 0, nshared = 0;
+	bool share = READ_ONCE(odx_share_pages), piece_shared;
 	u32 ti = 0, di = 0;
 	int err = 0;
 
@@ -528,6 +540,7 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 			within -= tok->ranges[ti++].len;
 		if (ti == tok->nr_ranges) {
 			*copied = 0;
+			*shared = 0;
 			return 0;
 		}
 	}
@@ -552,9 +565,11 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 			n = min_t(u64, n, ODX_COPY_CHUNK);
 		}
 
-		err = odx_copy_piece(dst, dpos, page, off, n);
+		err = odx_copy_piece(dst, dpos, page, off, n, share, &piece_shared);
 		if (err)
 			break;
+		if (piece_shared)
+			nshared += n;
 		done += n;
 		since_check += n;
 		d_within += n;
@@ -582,6 +597,7 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 		}
 	}
 	*copied = done;
+	*shared = nshared;
 	if (err && done)
 		err = 0;
 	return err;

@@ -24,6 +24,7 @@
  * @tokens_revoked: ended by the device's removal (or module unload).
  * @invalid_token_uses: offload writes to this device with an invalid token.
  * @bytes_copied: bytes offload writes copied to this device.
+ * @bytes_shared: of those, bytes that now share the token's pages (no copy).
  * @bytes_zeroed: bytes the zero token wrote to this device.
  * @tokens_live: tokens from this device now live; under odx_tokens_lock.
  * @token_pages: pages of this device live tokens pin; under odx_tokens_lock.
@@ -35,6 +36,7 @@ struct odx_dev_stats {
 	atomic64_t tokens_revoked;
 	atomic64_t invalid_token_uses;
 	atomic64_t bytes_copied;
+	atomic64_t bytes_shared;
 	atomic64_t bytes_zeroed;
 	unsigned long tokens_live;
 	unsigned long token_pages;
@@ -71,6 +73,7 @@ struct odx_dev {
 extern unsigned int odx_max_ranges;
 extern u64 odx_max_transfer_bytes;
 extern bool odx_allow_cross_device;
+extern bool odx_share_pages;
 
 int odx_validate_params(const struct odx_device_params *p, const char **why);
 int odx_dev_create(struct odx_device_params *p);

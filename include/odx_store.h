@@ -44,6 +44,7 @@ int odx_store_read(struct odx_store *store, u64 pos, void *buf, size_t len);
 int odx_store_write(struct odx_store *store, u64 pos, const void *buf, size_t len,
 		    gfp_t gfp);
 int odx_store_zero(struct odx_store *store, u64 pos, u64 len, gfp_t gfp);
+int odx_store_share_page(struct odx_store *store, pgoff_t index, struct page *page);
 struct page *odx_store_get_page(struct odx_store *store, pgoff_t index);
 struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index);
 unsigned long odx_store_nr_pages(struct odx_store *store);

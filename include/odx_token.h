@@ -96,7 +96,8 @@ bool odx_token_differs(const u8 *a, const u8 *b);
 unsigned long odx_tokens_live(void);
 unsigned long odx_tokens_pinned_pages(void);
 int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
-	     const struct odx_data_set_range *ranges, u32 nr, u64 max, u64 *copied);
+	     const struct odx_data_set_range *ranges, u32 nr, u64 max, u64 *copied,
+	     u64 *shared);
 void odx_tokens_reap(bool all);
 
 #endif /* _ODX_TOKEN_H */

@@ -527,7 +527,7 @@ static void odx_tok_point_in_time_test(struct kunit *test)
 	struct odx_data_set_range src[2] = { { 512, 7680 }, { 12288 + 3584, 8704 } };
 	struct odx_data_set_range dst[2] = { { 65536 + 1024, 10240 }, { 200704, 6144 } };
 	struct odx_offload_read_output out;
-	u64 total = 7680 + 8704, copied;
+	u64 total = 7680 + 8704, copied, shared;
 	struct odx_tok *tok;
 
 	pattern(ctx->buf, 16384, 7);
@@ -551,7 +551,8 @@ static void odx_tok_point_in_time_test(struct kunit *test)
 
 	/* Copy from TokenOffset 1024 into two destination ranges. */
 	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst, true, &tok));
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 1024, &ctx->dst, dst, 2, U64_MAX, &copied));
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 1024, &ctx->dst, dst, 2, U64_MAX, &copied,
+					  &shared));
 	KUNIT_EXPECT_EQ(test, total - 1024, copied);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->dst.store, dst[0].starting_offset,
 						ctx->buf, 10240));
@@ -560,12 +561,14 @@ static void odx_tok_point_in_time_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf, ctx->ref + 1024, total - 1024));
 
 	/* A per-call maximum cuts the copy short. */
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst, dst, 2, 4096, &copied));
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst, dst, 2, 4096, &copied,
+					  &shared));
 	KUNIT_EXPECT_EQ(test, 4096ULL, copied);
 	odx_token_put(tok);
 
 	/* The zero token zero-fills and frees whole pages. */
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(NULL, 0, &ctx->dst, dst, 2, U64_MAX, &copied));
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(NULL, 0, &ctx->dst, dst, 2, U64_MAX, &copied,
+					  &shared));
 	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->dst.store, dst[0].starting_offset,
 						ctx->buf, 10240));
@@ -578,7 +581,7 @@ static void odx_tok_overlap_test(struct kunit *test)
 	struct odx_data_set_range src = { 0, 16384 }, dst = { 4096, 16384 };
 	struct odx_offload_read_output out;
 	struct odx_tok *tok;
-	u64 copied;
+	u64 copied, shared;
 
 	/* Copy a range onto itself shifted by a page, on one device. */
 	pattern(ctx->ref, 16384, 3);
@@ -586,11 +589,80 @@ static void odx_tok_overlap_test(struct kunit *test)
 						 GFP_KERNEL));
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &src, 1, 0, &out));
 	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->src, &dst, 1, U64_MAX, &copied));
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->src, &dst, 1, U64_MAX, &copied,
+					  &shared));
 	odx_token_put(tok);
 	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->src.store, 4096, ctx->buf, 16384));
 	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf, ctx->ref, 16384));
+}
+
+static void odx_tok_share_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range src = { 0, 16384 }, dst = { 65536, 16384 };
+	struct odx_data_set_range odd = { 131072 + 512, 16384 };
+	bool saved = odx_share_pages;
+	struct odx_offload_read_output out;
+	struct page *a, *b;
+	struct odx_tok *tok;
+	u64 copied, shared;
+
+	pattern(ctx->ref, 16384, 11);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->ref, 16384,
+						 GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &src, 1, 0, &out));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst, true, &tok));
+
+	/* Page-aligned on both sides: the destination shares the pages. */
+	odx_share_pages = true;
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst, &dst, 1, U64_MAX, &copied,
+					  &shared));
+	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
+	KUNIT_EXPECT_EQ(test, 16384ULL, shared);
+	a = odx_store_get_page(&ctx->src.store, 1);
+	b = odx_store_get_page(&ctx->dst.store, 17);
+	KUNIT_EXPECT_PTR_EQ(test, a, b);
+	put_page(a);
+	put_page(b);
+
+	/* Misaligned destination: bytes are copied. */
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst, &odd, 1, U64_MAX, &copied,
+					  &shared));
+	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
+	KUNIT_EXPECT_EQ(test, 0ULL, shared);
+	odx_token_put(tok);
+
+	/* Overwrite the source, then the destination; discard one page of each. */
+	memset(ctx->buf, 0x11, 4096);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->buf, 4096,
+						 GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->dst.store, 65536 + 4096, ctx->buf,
+						 100, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->src.store, 8192, 4096, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->dst.store, 65536 + 12288, 4096,
+						GFP_KERNEL));
+	/* Releasing the token leaves both stores with their own view. */
+	KUNIT_ASSERT_EQ(test, 0, odx_token_release(&out.token));
+
+	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->src.store, 0, ctx->buf, 16384));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(ctx->buf, 0x11, 4096));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf + 4096, ctx->ref + 4096, 4096));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(ctx->buf + 8192, 0, 4096));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf + 12288, ctx->ref + 12288, 4096));
+
+	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->dst.store, 65536, ctx->buf, 16384));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf, ctx->ref, 4096));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(ctx->buf + 4096, 0x11, 100));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf + 4196, ctx->ref + 4196, 8192 - 100));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(ctx->buf + 12288, 0, 4096));
+
+	/* The destination goes away (device removal); the source is untouched. */
+	odx_store_destroy(&ctx->dst.store);
+	odx_store_init(&ctx->dst.store);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->src.store, 4096, ctx->buf, 4096));
+	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf, ctx->ref + 4096, 4096));
+	odx_share_pages = saved;
 }
 
 static struct kunit_case odx_token_cases[] = {
@@ -600,6 +672,7 @@ static struct kunit_case odx_token_cases[] = {
 	KUNIT_CASE(odx_tok_limits_test),
 	KUNIT_CASE(odx_tok_point_in_time_test),
 	KUNIT_CASE(odx_tok_overlap_test),
+	KUNIT_CASE(odx_tok_share_test),
 	{}
 };
 
