@@ -10,7 +10,7 @@
 
 KERNEL ?= debug
 
-.PHONY: all setup module tests test kunit check run clean help
+.PHONY: all setup module tests test kunit check fuzz run clean help
 
 all: module tests
 
@@ -31,6 +31,9 @@ kunit: setup
 
 check: setup
 	@scripts/check.sh checkpatch && scripts/check.sh sparse
+
+fuzz: setup
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-600} scripts/host-tests/fuzz-dsm.sh
 
 run: setup module tests
 	@scripts/demo.sh

@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils kmod
 	qemu-system-x86 busybox-static linux-source-6.12 linux-headers-amd64
-	fio sparse e2fsprogs util-linux python3 gzip file perl)
+	fio sparse e2fsprogs util-linux python3 gzip file perl clang libclang-rt-14-dev)
 
 missing_pkgs() {
 	local p abi
