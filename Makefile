@@ -10,7 +10,7 @@
 
 KERNEL ?= debug
 
-.PHONY: all setup module tests test kunit check fuzz run clean help
+.PHONY: all setup module tests test kunit check fuzz bench run clean help
 
 all: module tests
 
@@ -34,6 +34,10 @@ check: setup
 
 fuzz: setup
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-600} scripts/host-tests/fuzz-dsm.sh
+
+bench: setup
+	@command -v gnuplot >/dev/null || apt-get install -y -qq gnuplot-nox >/dev/null
+	@scripts/bench.sh
 
 run: setup module tests
 	@scripts/demo.sh

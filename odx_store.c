@@ -242,7 +242,8 @@ int odx_store_share_page(struct odx_store *store, pgoff_t index, struct page *pa
 
 	get_page(page);
 	mutex_lock(lock);
-	old = xa_store(&store->pages, index, page, GFP_KERNEL);
+	/* GFP_NOIO: reclaim may write to this device, which takes @lock. */
+	old = xa_store(&store->pages, index, page, GFP_NOIO);
 	if (xa_is_err(old)) {
 		mutex_unlock(lock);
 		put_page(page);

@@ -490,15 +490,19 @@ static int odx_copy_piece(struct odx_dev *dst, u64 pos, struct page *page,
 	void *src;
 	int err;
 
+	/*
+	 * GFP_NOIO: the store's stripe mutexes are also taken by I/O that memory
+	 * reclaim may issue to this very device.
+	 */
 	*shared = false;
 	if (!page)
-		return odx_store_zero(&dst->store, pos, n, GFP_KERNEL);
+		return odx_store_zero(&dst->store, pos, n, GFP_NOIO);
 	if (share && n == PAGE_SIZE && !offset_in_page(pos)) {
 		*shared = true;
 		return odx_store_share_page(&dst->store, pos >> PAGE_SHIFT, page);
 	}
 	src = kmap_local_page(page);
-	err = odx_store_write(&dst->store, pos, src + off, n, GFP_KERNEL);
+	err = odx_store_write(&dst->store, pos, src + off, n, GFP_NOIO);
 	kunmap_local(src);
 	return err;
 }

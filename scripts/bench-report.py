@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Turn tests/bench-guest.sh's raw "key value..." lines into results/bench.md (ratios
+against the baselines of the same run, with the targets) and results/bench.png."""
+import os
+import subprocess
+import sys
+
+raw, outdir = sys.argv[1], sys.argv[2]
+v = {}
+for line in open(raw):
+    parts = line.split()
+    if len(parts) >= 2:
+        v[parts[0]] = [float(x) for x in parts[1:]]
+
+
+def g(k, i=0):
+    return v[k][i] if k in v else float("nan")
+
+
+sizes = sorted(int(k.split("_")[2]) for k in v if k.startswith("copy_shared_"))
+md = ["# odx benchmark", "",
+      "Stock Debian 6.12 kernel in QEMU (TCG, 2 vCPUs); medians of 3; every ratio is",
+      "against a baseline measured in the same run.", "",
+      "## Copies (seconds; speed-up of the offload copy over the baseline)", "",
+      "| size | shared pages | byte copy | O_DIRECT pread/pwrite | dd | shared vs O_DIRECT | byte vs O_DIRECT | shared vs byte | mint |",
+      "|---|---|---|---|---|---|---|---|---|"]
+for s in sizes:
+    sh, by, di, dd, mi = (g("copy_shared_%d" % s), g("copy_byte_%d" % s),
+                          g("copy_direct_%d" % s), g("copy_dd_%d" % s), g("mint_%d" % s))
+    md.append("| %d MiB | %.4f | %.4f | %.4f | %.4f | %.1fx | %.1fx | %.1fx | %.4f |"
+              % (s, sh, by, di, dd, di / sh, di / by, by / sh, mi))
+md += ["", "## Live tokens (µs per operation)", "", "| live tokens | mint | lookup+4K write |", "|---|---|---|"]
+ntoks = sorted(int(k.split("_")[1]) for k in v if k.startswith("tokens_") and k[7:].isdigit())
+for n in ntoks:
+    md.append("| %d | %.1f | %.1f |" % (n, g("tokens_%d" % n, 0), g("tokens_%d" % n, 1)))
+md += ["", "## fio on odx against brd (same size, 4k psync, 1 job)", "",
+       "| test | odx | brd | odx/brd |", "|---|---|---|---|"]
+for t, unit, idx in (("randread", "IOPS", 0), ("randwrite", "IOPS", 0),
+                     ("read1m", "MiB/s", 1), ("write1m", "MiB/s", 1)):
+    o, b = g("fio_odx0_" + t, idx), g("fio_ram0_" + t, idx)
+    md.append("| %s (%s) | %.0f | %.0f | %.2f |" % (t, unit, o, b, o / b))
+pw, nw = g("fio_odx0_randwrite_pinned"), g("fio_odx0_randwrite")
+md.append("| randwrite with %d live tokens pinning pages (IOPS) | %.0f | (odx without: %.0f) | %.2f of none |"
+          % (g("tokens_live_pinned"), pw, nw, pw / nw))
+n = int(g("mem_ncopies"))
+src = g("mem_source_kib")
+md += ["", "## Memory: %d copies of a %d MiB source" % (n, src / 1024), "",
+       "| mode | memory used by the copies | vs one source | vs %d x source |" % n, "|---|---|---|---|"]
+for mode, name in (("Y", "shared pages"), ("N", "byte copy")):
+    used = g("mem_%s_copies_kib" % mode)
+    md.append("| %s | %.1f MiB | %.2fx | %.2f |" % (name, used / 1024, used / src, used / (n * src)))
+
+t = []
+if 64 in sizes:
+    t.append(("64 MiB shared copy >= 10x O_DIRECT", g("copy_direct_64") / g("copy_shared_64") >= 10))
+    t.append(("64 MiB byte copy >= 1.5x O_DIRECT", g("copy_direct_64") / g("copy_byte_64") >= 1.5))
+if 256 in sizes:
+    t.append(("256 MiB shared copy >= 10x byte copy", g("copy_byte_256") / g("copy_shared_256") >= 10))
+if ntoks:
+    lo, hi = ntoks[0], ntoks[-1]
+    t.append(("mint at %d tokens within 1.5x of %d" % (hi, lo), g("tokens_%d" % hi) <= 1.5 * g("tokens_%d" % lo)))
+    t.append(("lookup at %d tokens within 1.5x of %d" % (hi, lo), g("tokens_%d" % hi, 1) <= 1.5 * g("tokens_%d" % lo, 1)))
+t.append(("4k randread within 10% of brd", g("fio_odx0_randread") >= 0.9 * g("fio_ram0_randread")))
+t.append(("4k randwrite within 10% of brd", g("fio_odx0_randwrite") >= 0.9 * g("fio_ram0_randwrite")))
+t.append(("randwrite with 1000 tokens within 15% of none", pw >= 0.85 * nw))
+t.append(("%d copies hold <= 1.1x the pages of one" % n, g("mem_Y_copies_kib") <= 1.1 * src))
+md += ["", "## Targets", "", "| target | met |", "|---|---|"]
+md += ["| %s | %s |" % (name, "yes" if ok else "**no**") for name, ok in t]
+open(os.path.join(outdir, "bench.md"), "w").write("\n".join(md) + "\n")
+
+dat = os.path.join(outdir, "bench.dat")
+with open(dat, "w") as f:
+    for s in sizes:
+        f.write("%d %f %f %f %f\n" % (s, g("copy_shared_%d" % s), g("copy_byte_%d" % s),
+                                      g("copy_direct_%d" % s), g("copy_dd_%d" % s)))
+plot = """set terminal png size 900,600
+set output '%s'
+set title 'odx: time to copy (lower is better)'
+set xlabel 'MiB'; set ylabel 'seconds'
+set logscale xy; set key left top; set grid
+plot '%s' u 1:2 w lp t 'offload, shared pages', '' u 1:3 w lp t 'offload, byte copy', \\
+     '' u 1:4 w lp t 'O_DIRECT pread/pwrite', '' u 1:5 w lp t 'dd'
+""" % (os.path.join(outdir, "bench.png"), dat)
+try:
+    subprocess.run(["gnuplot"], input=plot.encode(), check=True)
+except (OSError, subprocess.CalledProcessError) as e:
+    print("no chart: %s" % e, file=sys.stderr)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make bench`: odx's benchmark, in the guest on the stock Debian 6.12 kernel (no
+# debug options). Every figure is a ratio against a baseline measured in the same
+# run. Writes results/bench.md, results/bench.png and results/bench.raw, and
+# prints the table.
+#   scripts/bench.sh [--short]   --short: a quick run that only checks the shared
+#                                path was taken (used by make test)
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$ODX_TOP"
+
+short=
+[ "${1:-}" = --short ] && short=--short
+"$ODX_TOP/scripts/build-module.sh" debian-6.12 >/dev/null
+make -s -C tools
+out=$ODX_TOP/results
+mkdir -p "$out"
+vmout=$(mktemp -d /tmp/odx-bench.XXXXXX)
+trap 'rm -rf "$vmout"' EXIT
+"$ODX_TOP/scripts/odx-vm" --kernel debian-6.12 --mem 3072 --timeout 3000 --out "$vmout" \
+	-- tests/bench-guest.sh $short
+cp "$vmout/bench.raw" "$out/bench.raw"
+if [ -n "$short" ]; then
+	shared=$(awk '$1 == "bytes_shared" { print $2 }' "$out/bench.raw")
+	echo "bytes shared by offload writes: $shared"
+	[ "${shared:-0}" -gt 0 ]
+	exit
+fi
+python3 "$ODX_TOP/scripts/bench-report.py" "$out/bench.raw" "$out"
+cat "$out/bench.md"

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * odxbench: timing for `make bench` (runs in the guest).
+ *
+ *   odxbench copy DEV SRC_OFF DST_OFF LEN MODE REPS
+ *	MODE: offload | direct (pread/pwrite O_DIRECT, 1 MiB buffer).
+ *	Prints the median seconds of REPS copies.
+ *   odxbench mint DEV OFF LEN REPS
+ *	Median seconds of one offload read of LEN bytes (token released after).
+ *   odxbench tokens DEV N OPS
+ *	Mints N live tokens (4 KiB each), then times OPS mints and OPS lookups
+ *	(an offload write of one 4 KiB block with a live token); prints
+ *	"mint_us lookup_us" per operation. Releases everything after.
+ *   odxbench pin DEV N
+ *	Mints N tokens over the first N*64 KiB of DEV and sleeps until killed
+ *	(pins pages while fio runs).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libodx.h"
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "odxbench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static int copy_direct(int fd, uint64_t so, uint64_t dof, uint64_t len)
+{
+	size_t bs = 1 << 20;
+	uint64_t done;
+	void *buf;
+
+	if (posix_memalign(&buf, 4096, bs))
+		return -ENOMEM;
+	for (done = 0; done < len; done += bs) {
+		size_t n = len - done < bs ? len - done : bs;
+
+		if (pread(fd, buf, n, so + done) != (ssize_t)n ||
+		    pwrite(fd, buf, n, dof + done) != (ssize_t)n) {
+			free(buf);
+			return -errno;
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+static int cmd_copy(char **argv)
+{
+	uint64_t so = strtoull(argv[1], NULL, 0), dof = strtoull(argv[2], NULL, 0);
+	uint64_t len = strtoull(argv[3], NULL, 0);
+	int reps = atoi(argv[5]), i, err, fd;
+	int direct = !strcmp(argv[4], "direct");
+	double t[64];
+
+	fd = open(argv[0], O_RDWR | (direct ? O_DIRECT : 0));
+	if (fd < 0)
+		die("open", errno);
+	for (i = 0; i < reps && i < 64; i++) {
+		double t0 = now();
+
+		err = direct ? copy_direct(fd, so, dof, len) :
+			odx_copy(fd, so, fd, dof, len, NULL, NULL, NULL);
+		if (err)
+			die("copy", -err);
+		t[i] = now() - t0;
+	}
+	printf("%.6f\n", median(t, i));
+	return 0;
+}
+
+static int cmd_mint(char **argv)
+{
+	struct odx_data_set_range r = { strtoull(argv[1], NULL, 0), strtoull(argv[2], NULL, 0) };
+	int reps = atoi(argv[3]), i, err, fd;
+	struct odx_offload_read_output out;
+	double t[64];
+
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0)
+		die("open", errno);
+	for (i = 0; i < reps && i < 64; i++) {
+		double t0 = now();
+
+		err = odx_offload_read(fd, &r, 1, 0, &out);
+		t[i] = now() - t0;
+		if (err)
+			die("offload read", -err);
+		odx_release(fd, &out.token);
+	}
+	printf("%.6f\n", median(t, i));
+	return 0;
+}
+
+static int cmd_tokens(char **argv)
+{
+	long n = atol(argv[1]), ops = atol(argv[2]), i;
+	struct odx_offload_read_output *toks, out;
+	struct odx_offload_write_output wo;
+	struct odx_data_set_range r = { 0, 4096 }, d = { 1 << 20, 4096 };
+	double t0, tm, tl;
+	int fd, err;
+
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0)
+		die("open", errno);
+	toks = calloc(n + ops, sizeof(*toks));
+	if (!toks)
+		die("calloc", ENOMEM);
+	for (i = 0; i < n; i++) {
+		err = odx_offload_read(fd, &r, 1, 3600000, &toks[i]);
+		if (err)
+			die("offload read", -err);
+	}
+	t0 = now();
+	for (i = 0; i < ops; i++) {
+		err = odx_offload_read(fd, &r, 1, 3600000, &toks[n + i]);
+		if (err)
+			die("offload read", -err);
+	}
+	tm = (now() - t0) / ops;
+	t0 = now();
+	for (i = 0; i < ops; i++) {
+		err = odx_offload_write(fd, &toks[(i * 7919) % (n + ops)].token, 0, &d, 1, &wo);
+		if (err)
+			die("offload write", -err);
+	}
+	tl = (now() - t0) / ops;
+	for (i = 0; i < n + ops; i++)
+		odx_release(fd, &toks[i].token);
+	printf("%.3f %.3f\n", tm * 1e6, tl * 1e6);
+	free(toks);
+	(void)out;
+	return 0;
+}
+
+static int cmd_pin(char **argv)
+{
+	long n = atol(argv[1]), i;
+	struct odx_offload_read_output out;
+	int fd = open(argv[0], O_RDWR), err;
+
+	if (fd < 0)
+		die("open", errno);
+	for (i = 0; i < n; i++) {
+		struct odx_data_set_range r = { i * 65536, 65536 };
+
+		err = odx_offload_read(fd, &r, 1, 3600000, &out);
+		if (err)
+			die("offload read", -err);
+	}
+	printf("pinned\n");
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 7 && !strcmp(argv[1], "copy"))
+		return cmd_copy(argv + 2);
+	if (argc >= 6 && !strcmp(argv[1], "mint"))
+		return cmd_mint(argv + 2);
+	if (argc >= 5 && !strcmp(argv[1], "tokens"))
+		return cmd_tokens(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "pin"))
+		return cmd_pin(argv + 2);
+	fprintf(stderr, "usage: see the comment at the top of tools/bench/odxbench.c\n");
+	return 2;
+}
