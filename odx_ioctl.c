@@ -10,6 +10,7 @@
 #include <linux/miscdevice.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 
 #include "odx_internal.h"
@@ -312,11 +313,42 @@ static const struct file_operations odx_ctl_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 
+/* Module-wide token counters, in /sys/class/misc/odx-control/. */
+static ssize_t tokens_live_show(struct device *d, struct device_attribute *attr,
+				char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", odx_tokens_live());
+}
+static DEVICE_ATTR_RO(tokens_live);
+
+static ssize_t token_pages_show(struct device *d, struct device_attribute *attr,
+				char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", odx_tokens_pinned_pages());
+}
+static DEVICE_ATTR_RO(token_pages);
+
+static ssize_t tokens_revoked_show(struct device *d, struct device_attribute *attr,
+				   char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", odx_tokens_revoked());
+}
+static DEVICE_ATTR_RO(tokens_revoked);
+
+static struct attribute *odx_ctl_attrs[] = {
+	&dev_attr_tokens_live.attr,
+	&dev_attr_token_pages.attr,
+	&dev_attr_tokens_revoked.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(odx_ctl);
+
 static struct miscdevice odx_ctl_dev = {
 	.minor		= MISC_DYNAMIC_MINOR,
 	.name		= ODX_CONTROL_NAME,
 	.fops		= &odx_ctl_fops,
 	.mode		= 0600,
+	.groups		= odx_ctl_groups,
 };
 
 /**

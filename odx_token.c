@@ -58,6 +58,8 @@ static unsigned long odx_tokens_nr;
 static u64 odx_token_next_id;
 /* Pages pinned by all tokens, linked or not yet freed. */
 static atomic_long_t odx_token_pages = ATOMIC_LONG_INIT(0);
+/* Tokens revoked since load (their devices' counters go with the devices). */
+static atomic64_t odx_tokens_revoked_total = ATOMIC64_INIT(0);
 
 static void odx_token_reaper(struct work_struct *work);
 static DECLARE_DELAYED_WORK(odx_token_reap_work, odx_token_reaper);
@@ -151,6 +153,7 @@ static void odx_token_unlink(struct odx_tok *tok, enum odx_unlink_reason why)
 		break;
 	case ODX_REVOKED:
 		atomic64_inc(&src->stats.tokens_revoked);
+		atomic64_inc(&odx_tokens_revoked_total);
 		break;
 	}
 }
@@ -302,7 +305,8 @@ int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
 	out->length_protected = length;
 	out->token_length = ODX_TOKEN_LENGTH;
 	out->offload_read_flags = length < requested ? ODX_OFFLOAD_READ_RANGE_TRUNCATED : 0;
-	mod_delayed_work(system_wq, &odx_token_reap_work, HZ);
+	/* Only if not pending: re-queueing would postpone it with every mint. */
+	queue_delayed_work(system_wq, &odx_token_reap_work, HZ);
 	return 0;
 
 out_put_pages:
@@ -448,7 +452,7 @@ void odx_tokens_reap(bool all)
 		odx_token_put(tok);
 	}
 	if (more && !all)
-		mod_delayed_work(system_wq, &odx_token_reap_work, HZ);
+		queue_delayed_work(system_wq, &odx_token_reap_work, HZ);
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_tokens_reap);
 
@@ -467,6 +471,16 @@ unsigned long odx_tokens_live(void)
 	return READ_ONCE(odx_tokens_nr);
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_tokens_live);
+
+/**
+ * odx_tokens_revoked() - tokens revoked since the module was loaded
+ *
+ * Return: the count, all devices together (removed ones included).
+ */
+u64 odx_tokens_revoked(void)
+{
+	return atomic64_read(&odx_tokens_revoked_total);
+}
 
 /**
  * odx_tokens_pinned_pages() - pages held by tokens

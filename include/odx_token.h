@@ -95,6 +95,7 @@ bool odx_token_is_zero(const struct odx_token *token);
 bool odx_token_differs(const u8 *a, const u8 *b);
 unsigned long odx_tokens_live(void);
 unsigned long odx_tokens_pinned_pages(void);
+u64 odx_tokens_revoked(void);
 int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 	     const struct odx_data_set_range *ranges, u32 nr, u64 max, u64 *copied,
 	     u64 *shared);
