@@ -10,7 +10,7 @@
 
 KERNEL ?= debug
 
-.PHONY: all setup module tests test kunit check fuzz bench run clean help
+.PHONY: all setup module tests test kunit check fuzz bench run install clean help
 
 all: module tests
 
@@ -22,6 +22,8 @@ module: setup
 
 tests: setup
 	@$(MAKE) -s -C tests
+	@$(MAKE) -s -C tests/token
+	@$(MAKE) -s -C tools
 
 test:
 	@scripts/test.sh
@@ -41,6 +43,9 @@ bench: setup
 
 run: setup module tests
 	@scripts/demo.sh
+
+install:
+	@$(MAKE) -C tools install
 
 clean:
 	rm -rf build

@@ -269,12 +269,18 @@ static long odx_ctl_add(struct odx_device_params __user *uarg)
 
 	if (copy_from_user(&p, uarg, sizeof(p)))
 		return -EFAULT;
+	/* The result must be deliverable before anything is created. */
+	if (copy_to_user(uarg, &p, sizeof(p)))
+		return -EFAULT;
 	err = odx_dev_create(&p);
 	if (err)
 		return err;
 	if (copy_to_user(uarg, &p, sizeof(p))) {
-		/* The caller cannot learn the index: undo, so nothing is left behind. */
-		WARN_ON_ONCE(odx_dev_remove(p.index));
+		/*
+		 * The buffer went away meanwhile. Undo if nobody opened the new
+		 * device yet; otherwise it stays, visible in /sys/block.
+		 */
+		odx_dev_remove(p.index);
 		return -EFAULT;
 	}
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "libodx.h"
@@ -124,6 +125,56 @@ int odx_copy(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint64_
 		st.bytes += used;
 		if (err)
 			break;
+	}
+	if (stats)
+		*stats = st;
+	return err;
+}
+
+/* odx_move(): progress of one backward piece, seen as progress of the whole. */
+struct odx_move_progress {
+	odx_progress_fn fn;
+	void *arg;
+	uint64_t base;
+	uint64_t total;
+};
+
+static void odx_move_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct odx_move_progress *mp = arg;
+
+	(void)total;
+	mp->fn(mp->base + done, mp->total, mp->arg);
+}
+
+int odx_move(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint64_t len,
+	     struct odx_copy_stats *stats, odx_progress_fn progress, void *arg)
+{
+	struct odx_copy_stats st = { 0 }, piece;
+	struct odx_move_progress mp = { progress, arg, 0, len };
+	struct stat ss, ds;
+	struct odx_caps caps;
+	uint64_t end = len, n;
+	int err;
+
+	if (fstat(src_fd, &ss) || fstat(dst_fd, &ds))
+		return -errno;
+	if (!S_ISBLK(ss.st_mode) || !S_ISBLK(ds.st_mode) || ss.st_rdev != ds.st_rdev ||
+	    dst_off <= src_off || dst_off - src_off >= len)
+		return odx_copy(src_fd, src_off, dst_fd, dst_off, len, stats, progress, arg);
+
+	err = odx_get_caps(src_fd, &caps);
+	if (!err && !caps.maximum_token_size)
+		err = -EINVAL;
+	while (!err && end) {
+		n = end < caps.maximum_token_size ? end : caps.maximum_token_size;
+		end -= n;
+		mp.base = st.bytes;
+		err = odx_copy(src_fd, src_off + end, dst_fd, dst_off + end, n, &piece,
+			       progress ? odx_move_progress : NULL, &mp);
+		st.bytes += piece.bytes;
+		st.tokens += piece.tokens;
+		st.writes += piece.writes;
 	}
 	if (stats)
 		*stats = st;

@@ -58,6 +58,19 @@ struct odx_copy_stats {
 int odx_copy(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint64_t len,
 	     struct odx_copy_stats *stats, odx_progress_fn progress, void *arg);
 
+/*
+ * odx_copy() with memmove() semantics: also right when @src_fd and @dst_fd are
+ * the same device and the ranges overlap with @dst_off above @src_off. Then the
+ * copy runs from the end backwards, in pieces of at most the device's maximum
+ * token size (ODX_IOC_CAPS), so every piece is minted (snapshotted) before any
+ * write can reach its source. In every other case it is odx_copy(). @stats
+ * adds up the pieces; @progress sees the bytes done so far, whatever the order.
+ * After an error in the backward case, the bytes copied are the last ones of
+ * the range, not the first.
+ */
+int odx_move(int src_fd, uint64_t src_off, int dst_fd, uint64_t dst_off, uint64_t len,
+	     struct odx_copy_stats *stats, odx_progress_fn progress, void *arg);
+
 /* /dev/odx-control: create a device (index ODX_INDEX_ANY picks one); its index. */
 int odx_ctl_add(uint64_t size_bytes, uint32_t block_size, uint32_t index,
 		uint32_t *index_out);
