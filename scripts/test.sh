@@ -78,7 +78,7 @@ if has_step build; then
 		check "build:$k (W=1, no warnings)" scripts/build-module.sh "$k"
 	done
 	check "build:sparse (C=2, debug kernel)" scripts/check.sh sparse
-	check "build:tests" make -s -C tests
+	check "build:tests and tools" make -s tests
 fi
 if has_step style; then
 	check "style:checkpatch --strict" scripts/check.sh checkpatch
@@ -107,7 +107,7 @@ if has_step guest; then
 fi
 if has_step stock; then
 	for k in debian-6.1 debian-6.12; do
-		run_vm "stock:$k" "$k" --kernel "$k" --timeout 900 -- tests/run-guest.sh --smoke
+		run_vm "stock:$k" "$k" --kernel "$k" --timeout 1500 -- tests/run-guest.sh --stock
 	done
 fi
 
