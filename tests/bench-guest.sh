@@ -34,10 +34,10 @@ for s in $sizes; do
 	rec "copy_direct_${s} $($B copy /dev/odx0 0 $((512 * mib)) $len direct $reps)"
 	t=()
 	for r in $(seq $reps); do
-		t0=$(date +%s.%N)
-		dd if=/dev/odx0 of=/dev/odx0 bs=1M count="$s" seek=512 iflag=direct oflag=direct \
-			status=none
-		t+=("$(echo "$(date +%s.%N) - $t0" | bc -l)")
+		# dd's own timing, without its start-up.
+		t+=("$(dd if=/dev/odx0 of=/dev/odx0 bs=1M count="$s" seek=512 iflag=direct \
+			oflag=direct 2>&1 | awk '/copied/ { for (i = 2; i <= NF; i++)
+				if ($i ~ /^s,?$/) { print $(i - 1); exit } }')")
 	done
 	rec "copy_dd_${s} $(printf '%s\n' "${t[@]}" | sort -g | sed -n "$(( (reps + 1) / 2 ))p")"
 	rec "mint_${s} $($B mint /dev/odx0 0 $len $reps)"
