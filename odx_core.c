@@ -552,6 +552,7 @@ out_unregister_blkdev:
 	unregister_blkdev(odx_major, "odx");
 out_exit_tokens:
 	odx_tokens_exit();
+	odx_store_barrier();
 	return err;
 }
 
@@ -561,6 +562,8 @@ static void __exit odx_exit(void)
 	odx_remove_all();
 	unregister_blkdev(odx_major, "odx");
 	odx_tokens_exit();
+	/* Deferred page releases run module code. */
+	odx_store_barrier();
 }
 
 module_init(odx_init);

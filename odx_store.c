@@ -8,6 +8,7 @@
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 
 #include "odx_compat.h"
 #include "odx_store.h"
@@ -16,6 +17,49 @@ static struct mutex *odx_stripe(struct odx_store *store, pgoff_t index)
 {
 	return &store->stripes[index % ODX_STORE_STRIPES];
 }
+
+/* A store's reference on a page it no longer maps, dropped after a grace period. */
+struct odx_deferred_put {
+	struct rcu_head rcu;
+	struct page *page;
+};
+
+static void odx_deferred_put_fn(struct rcu_head *rcu)
+{
+	struct odx_deferred_put *d = container_of(rcu, struct odx_deferred_put, rcu);
+
+	put_page(d->page);
+	kfree(d);
+}
+
+/*
+ * Drop the store's reference on a page just removed from its slot. Readers copy
+ * from pages under rcu_read_lock() without a reference of their own, so the put
+ * waits for a grace period.
+ */
+static void odx_store_put_rcu(struct page *page)
+{
+	struct odx_deferred_put *d = kmalloc(sizeof(*d), GFP_NOIO | __GFP_NOWARN);
+
+	if (!d) {
+		synchronize_rcu();
+		put_page(page);
+		return;
+	}
+	d->page = page;
+	call_rcu(&d->rcu, odx_deferred_put_fn);
+}
+
+/**
+ * odx_store_barrier() - wait until every deferred page release has happened
+ *
+ * For module unload: the RCU callbacks run module code.
+ */
+void odx_store_barrier(void)
+{
+	rcu_barrier();
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_store_barrier);
 
 /**
  * odx_store_init() - initialise an empty store
@@ -128,14 +172,16 @@ int odx_store_read(struct odx_store *store, u64 pos, void *buf, size_t len)
 	while (len) {
 		unsigned int off = offset_in_page(pos);
 		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-		struct page *page = odx_store_get_page(store, pos >> PAGE_SHIFT);
+		struct page *page;
 
-		if (page) {
+		/* No reference: a page leaves the store only after a grace period. */
+		rcu_read_lock();
+		page = xa_load(&store->pages, pos >> PAGE_SHIFT);
+		if (page)
 			memcpy_from_page(buf, page, off, n);
-			put_page(page);
-		} else {
+		else
 			memset(buf, 0, n);
-		}
+		rcu_read_unlock();
 		buf += n;
 		pos += n;
 		len -= n;
@@ -198,7 +244,7 @@ static int odx_store_write_page(struct odx_store *store, pgoff_t index,
 	mutex_unlock(lock);
 	/* Drop the store's reference on the shared page; other holders keep it. */
 	if (page)
-		put_page(page);
+		odx_store_put_rcu(page);
 	return 0;
 
 out_free_new:
@@ -220,7 +266,7 @@ static void odx_store_drop_page(struct odx_store *store, pgoff_t index)
 		atomic_long_dec(&store->nr_pages);
 	mutex_unlock(lock);
 	if (page)
-		put_page(page);
+		odx_store_put_rcu(page);
 }
 
 /**
@@ -253,7 +299,7 @@ int odx_store_share_page(struct odx_store *store, pgoff_t index, struct page *pa
 		atomic_long_inc(&store->nr_pages);
 	mutex_unlock(lock);
 	if (old)
-		put_page(old);
+		odx_store_put_rcu(old);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_store_share_page);

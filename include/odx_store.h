@@ -8,8 +8,11 @@
  * may hold more, and then the page is shared and read-only: a writer copies it first.
  *
  * Concurrency:
- *  - readers take a speculative reference under RCU and recheck the slot (the page
- *    cache's protocol), so a page is never freed under them and they take no lock;
+ *  - readers copy from a page under rcu_read_lock() and take no lock and no
+ *    reference: the store drops its reference on a page it unmaps only after a
+ *    grace period, so a page is never freed under them. odx_store_get_page()
+ *    takes a speculative reference under RCU and rechecks the slot (the page
+ *    cache's protocol) for callers that keep a page longer;
  *  - every change of a slot, and every write into a page, happens under the stripe
  *    mutex of that page index, so a page a writer finds unshared stays unshared
  *    until the writer is done (anyone taking a reference from the store,
@@ -48,5 +51,6 @@ int odx_store_share_page(struct odx_store *store, pgoff_t index, struct page *pa
 struct page *odx_store_get_page(struct odx_store *store, pgoff_t index);
 struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index);
 unsigned long odx_store_nr_pages(struct odx_store *store);
+void odx_store_barrier(void);
 
 #endif /* _ODX_STORE_H */
