@@ -349,20 +349,36 @@ EXPORT_SYMBOL_IF_KUNIT(odx_store_write);
  */
 int odx_store_zero(struct odx_store *store, u64 pos, u64 len, gfp_t gfp)
 {
-	while (len) {
-		unsigned int off = offset_in_page(pos);
-		unsigned int n = min_t(u64, len, PAGE_SIZE - off);
-		int err = 0;
+	u64 end = pos + len;
+	pgoff_t first, last, index;
+	struct page *page;
+	int err;
 
-		if (n == PAGE_SIZE)
-			odx_store_drop_page(store, pos >> PAGE_SHIFT);
-		else
-			err = odx_store_write_page(store, pos >> PAGE_SHIFT, off,
-						   NULL, n, gfp);
+	/* The partial page at the start (or the whole range, within one page). */
+	if (offset_in_page(pos) || len < PAGE_SIZE) {
+		unsigned int n = min_t(u64, len, PAGE_SIZE - offset_in_page(pos));
+
+		err = odx_store_write_page(store, pos >> PAGE_SHIFT, offset_in_page(pos),
+					   NULL, n, gfp);
 		if (err)
 			return err;
 		pos += n;
-		len -= n;
+	}
+	/* The partial page at the end. */
+	if (end > pos && offset_in_page(end)) {
+		err = odx_store_write_page(store, end >> PAGE_SHIFT, 0, NULL,
+					   offset_in_page(end), gfp);
+		if (err)
+			return err;
+		end -= offset_in_page(end);
+	}
+	if (end <= pos)
+		return 0;
+	/* Whole pages: visit only those present, so a discard of a sparse area is cheap. */
+	first = pos >> PAGE_SHIFT;
+	last = (end >> PAGE_SHIFT) - 1;
+	xa_for_each_range(&store->pages, index, page, first, last) {
+		odx_store_drop_page(store, index);
 		cond_resched();
 	}
 	return 0;
