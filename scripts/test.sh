@@ -6,6 +6,8 @@
 #
 #   scripts/test.sh [STEP...]   steps: build style host kunit runner guest stock
 set -uo pipefail
+# Parsed whole before it runs ({ ... }), so editing this file cannot break a run.
+{
 . "$(dirname "$0")/common.sh"
 cd "$ODX_TOP"
 
@@ -114,3 +116,5 @@ fi
 echo "# log: $log; $(( $(date +%s) - start )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
+exit
+}
