@@ -4,7 +4,7 @@
 # the debug kernel, proves the runner catches kernel splats, and smoke-tests the stock
 # Debian kernels. Every check prints PASS or FAIL; the last line is "N passed, N failed".
 #
-#   scripts/test.sh [STEP...]   steps: build style host kunit runner guest stock
+#   scripts/test.sh [STEP...]   steps: build style host kunit runner demo guest stock
 set -uo pipefail
 # Parsed whole before it runs ({ ... }), so editing this file cannot break a run.
 {
@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$ODX_TOP"
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build style host kunit runner guest stock)
+[ ${#steps[@]} -gt 0 ] || steps=(build style host kunit runner demo guest stock)
 log=$ODX_TOP/build/test.log
 mkdir -p build
 : > "$log"
@@ -103,6 +103,9 @@ if has_step runner; then
 		'scripts/build-warn-module.sh >/dev/null &&
 		 scripts/odx-vm --quiet --kernel debug -- insmod build/debug/warn/odx_warn.ko 2>build/warn.out;
 		 rc=$?; [ "$rc" = 100 ] && grep -q "deliberate warning" build/warn.out'
+fi
+if has_step demo; then
+	check "demo:make run (stock 6.1)" make -s run
 fi
 if has_step guest; then
 	run_vm guest:debug guest --kernel debug --timeout 2400 -- tests/run-guest.sh
