@@ -23,6 +23,7 @@ module: setup
 tests: setup
 	@$(MAKE) -s -C tests
 	@$(MAKE) -s -C tests/token
+	@$(MAKE) -s -C tests/hardening
 	@$(MAKE) -s -C tools
 
 test:
