@@ -50,7 +50,15 @@ collect() {	# collect PREFIX CMD...
 		PASS\ *) result PASS "${line#PASS }" ;;
 		FAIL\ *) result FAIL "${line#FAIL }" ;;
 		ODX-TEST-RC=*) collect_rc=${line#ODX-TEST-RC=} ;;
-		*) echo "$line" ;;
+		*)
+			echo "$line"
+			# Numbers for the reliability summary.
+			case "$line" in
+			"# cases: "*) rel_cases=${line#\# cases: } ;;
+			"# stress operations: "*) rel_stress=${line#\# stress operations: } ;;
+			"# faults injected: "*) rel_faults=${line#\# faults injected: } ;;
+			esac
+			;;
 		esac
 	done < <("$@" 2>&1; echo "ODX-TEST-RC=$?")
 }
@@ -116,6 +124,15 @@ if has_step stock; then
 	done
 fi
 
+if [ -f build/fuzz.log ]; then
+	rel_fuzz=$(sed -n 's/.*stat::number_of_executed_units: *//p' build/fuzz.log | tail -n 1)
+fi
+echo "# reliability summary:"
+echo "#   hostile-input cases tried:   ${rel_cases:-not run}"
+echo "#   parser fuzz executions:      ${rel_fuzz:-not run}"
+echo "#   stress operations:           ${rel_stress:-not run}"
+echo "#   faults injected:             ${rel_faults:-not run}"
+echo "#   kernels the token suite ran on: $(grep -c '^PASS .*:copy_single_range$' "$log") (debug, 6.1, 6.12)"
 echo "# log: $log; $(( $(date +%s) - start )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
