@@ -87,7 +87,7 @@ static void odx_invalidate_ranges(struct block_device *bdev,
 
 static int odx_offload_read(struct odx_dev *dev, struct block_device *bdev,
 			    blk_mode_t mode, const struct odx_dsm_req *req,
-			    struct odx_dsm_args *args)
+			    struct odx_dsm_args *args, struct odx_token *minted)
 {
 	struct odx_offload_read_output out;
 	int err;
@@ -96,6 +96,8 @@ static int odx_offload_read(struct odx_dev *dev, struct block_device *bdev,
 		return -EBADF;
 	if (args->output_length < sizeof(out))
 		return -ERANGE;
+	if (clear_user(u64_to_user_ptr(args->output), sizeof(out)))
+		return -EFAULT;
 	err = odx_sync_ranges(bdev, req->ranges, req->nr_ranges,
 			      odx_token_limits.max_token_bytes);
 	if (err)
@@ -112,6 +114,7 @@ static int odx_offload_read(struct odx_dev *dev, struct block_device *bdev,
 		return -EFAULT;
 	}
 	args->output_written = sizeof(out);
+	*minted = out.token;
 	return 0;
 }
 
@@ -153,6 +156,11 @@ static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 		max = min(max, tok->length - req->write.token_offset);
 	}
 
+	if (clear_user(u64_to_user_ptr(args->output), sizeof(out))) {
+		err = -EFAULT;
+		goto out_put;
+	}
+
 	/* Dirty cached data of the destination must not land on the copy later. */
 	err = odx_sync_ranges(bdev, req->ranges, req->nr_ranges, max);
 	if (err)
@@ -187,6 +195,7 @@ static int odx_ioctl_dsm(struct odx_dev *dev, struct block_device *bdev,
 		.max_ranges = odx_max_ranges,
 	};
 	struct odx_dsm_args args;
+	struct odx_token *token;
 	struct odx_dsm_req *req;
 	void *buf;
 	int err;
@@ -199,6 +208,13 @@ static int odx_ioctl_dsm(struct odx_dev *dev, struct block_device *bdev,
 	if (args.input_length < sizeof(struct odx_dsm_header) ||
 	    args.input_length > ODX_DSM_MAX_INPUT)
 		return -EINVAL;
+	/*
+	 * Results must be deliverable before anything happens: a request that
+	 * fails with EFAULT has minted no token and copied nothing. (The output
+	 * buffer is probed by each action once its size is known to be right.)
+	 */
+	if (put_user(0, &uargs->output_written))
+		return -EFAULT;
 
 	buf = memdup_user(u64_to_user_ptr(args.input), args.input_length);
 	if (IS_ERR(buf))
@@ -208,20 +224,31 @@ static int odx_ioctl_dsm(struct odx_dev *dev, struct block_device *bdev,
 		err = -ENOMEM;
 		goto out_free_buf;
 	}
+	token = kmalloc(sizeof(*token), GFP_KERNEL);
+	if (!token) {
+		err = -ENOMEM;
+		goto out_free_req;
+	}
 	err = odx_dsm_parse(buf, args.input_length, &lim, req);
 	if (err) {
 		pr_debug_ratelimited("odx%u: DSM request rejected: %d\n", dev->index, err);
-		goto out_free_req;
+		goto out_free_token;
 	}
 
 	if (req->action == ODX_DSM_ACTION_OFFLOAD_READ)
-		err = odx_offload_read(dev, bdev, mode, req, &args);
+		err = odx_offload_read(dev, bdev, mode, req, &args, token);
 	else
 		err = odx_offload_write(dev, bdev, mode, req, &args);
 	if (args.output_written &&
-	    put_user(args.output_written, &uargs->output_written) && !err)
+	    put_user(args.output_written, &uargs->output_written) && !err) {
+		/* The caller unmapped its arguments meanwhile; take the token back. */
+		if (req->action == ODX_DSM_ACTION_OFFLOAD_READ)
+			odx_token_release(token);
 		err = -EFAULT;
+	}
 
+out_free_token:
+	kfree(token);
 out_free_req:
 	kfree(req);
 out_free_buf:
