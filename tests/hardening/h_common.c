@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,6 +151,87 @@ void *guard_tail2(size_t len)
 
 	REQUIRE(len <= GUARD_SPAN, "guard_tail2(%zu)", len);
 	return (uint8_t *)guard_region(&base) - len;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Thread-safe device access */
+
+int hdev_try_open(unsigned int idx, int flags)
+{
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/odx%u", idx);
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int hdev_open(unsigned int idx, int flags)
+{
+	int fd = hdev_try_open(idx, flags);
+	struct stat st;
+
+	REQUIRE(fd >= 0, "open /dev/odx%u (flags %#x): %s", idx, flags, strerror(-fd));
+	/* /dev/odxN is minor N: make sure this is the device meant. */
+	REQUIRE(!fstat(fd, &st) && S_ISBLK(st.st_mode) && minor(st.st_rdev) == idx,
+		"/dev/odx%u opened a device with minor %u", idx, minor(st.st_rdev));
+	return fd;
+}
+
+static int hdev_direct_io(unsigned int idx, void *buf, size_t len, uint64_t off, bool wr)
+{
+	size_t chunk = 1 * MiB;
+	uint8_t *bounce;
+	int fd, ret = 0;
+
+	fd = hdev_try_open(idx, (wr ? O_WRONLY : O_RDONLY) | O_DIRECT);
+	if (fd < 0)
+		return fd;
+	bounce = xmalloc_aligned(chunk);
+	while (len && !ret) {
+		size_t n = len < chunk ? len : chunk;
+
+		if (wr) {
+			memcpy(bounce, buf, n);
+			ret = pwrite_all(fd, bounce, n, off);
+		} else {
+			ret = pread_all(fd, bounce, n, off);
+			memcpy(buf, bounce, n);
+		}
+		buf = (uint8_t *)buf + n;
+		off += n;
+		len -= n;
+	}
+	free(bounce);
+	close(fd);
+	return ret;
+}
+
+int hdev_direct_write(unsigned int idx, const void *buf, size_t len, uint64_t off)
+{
+	return hdev_direct_io(idx, (void *)buf, len, off, true);
+}
+
+int hdev_direct_read(unsigned int idx, void *buf, size_t len, uint64_t off)
+{
+	return hdev_direct_io(idx, buf, len, off, false);
+}
+
+bool hwait_node(unsigned int idx, bool present)
+{
+	char path[32];
+	struct stat st;
+	int i;
+
+	snprintf(path, sizeof(path), "/dev/odx%u", idx);
+	for (i = 0; i < 100; i++) {
+		bool is = !stat(path, &st) && S_ISBLK(st.st_mode);
+
+		if (is == present)
+			return true;
+		usleep(50000);
+	}
+	return false;
 }
 
 /* ------------------------------------------------------------------------ */

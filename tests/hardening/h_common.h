@@ -77,6 +77,19 @@ void *guard_tail2(size_t len);
 #define NONCANON_PTR	((void *)0x0000800000000000ULL)
 
 /* ------------------------------------------------------------------------ */
+/* Thread-safe device access (odx_test.c's dev_path() shares a static buffer) */
+
+/* Open /dev/odxN; -errno on failure. */
+int hdev_try_open(unsigned int idx, int flags);
+/* The same, REQUIRE()ing success. */
+int hdev_open(unsigned int idx, int flags);
+/* Whole-buffer O_DIRECT write / read through a descriptor opened for the call. */
+int hdev_direct_write(unsigned int idx, const void *buf, size_t len, uint64_t off);
+int hdev_direct_read(unsigned int idx, void *buf, size_t len, uint64_t off);
+/* Wait up to 5 s for /dev/odxN to appear (present) or vanish. */
+bool hwait_node(unsigned int idx, bool present);
+
+/* ------------------------------------------------------------------------ */
 /* ioctls */
 
 /* ODX_IOC_DSM with an explicit args struct (0 or -errno). */

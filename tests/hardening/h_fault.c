@@ -177,6 +177,18 @@ static void fault_mint(void)
 	close(fd1);
 }
 
+/* Append "N:errno-or-bytes" to a trace line. */
+static void trace_add(char *t, size_t cap, unsigned int n, int ret, uint64_t done)
+{
+	size_t l = strlen(t);
+
+	if (l + 32 < cap)
+		snprintf(t + l, cap - l, "%s%u:%s", l ? " " : "", n,
+			 ret ? t_errname(ret) : done == SR_LEN ? "ok" : "short");
+	if (!ret && done < SR_LEN && l + 32 < cap)
+		snprintf(t + strlen(t), cap - strlen(t), "(%" PRIu64 ")", done);
+}
+
 /* model: base with the first done bytes of the token's data in DR. */
 static void build_model(uint8_t *model, const uint8_t *base, uint64_t done)
 {
@@ -200,6 +212,7 @@ static const struct odx_data_set_range HOLES[] = {
 static void fault_copy(const char *share)
 {
 	static uint8_t base[DAREA_LEN], model[DAREA_LEN], got[DAREA_LEN], pin_data[8 * KiB];
+	char trace[1024] = "";
 	struct odx_offload_read_output rd, pin;
 	struct odx_offload_write_output out;
 	int fd0 = dev_open(0, O_RDWR), fd1 = dev_open(1, O_RDWR), ret;
@@ -263,6 +276,8 @@ static void fault_copy(const char *share)
 				CHECK_U64("offload_write_flags", out.offload_write_flags, 0);
 			}
 		}
+		if (hit)
+			trace_add(trace, sizeof(trace), n, ret, done);
 		/* The destination: the first done bytes of the token's data, in
 		 * order, the old data everywhere else. */
 		REQUIRE_RET(direct_read(1, got, DAREA_LEN, DAREA_OFF), 0);
@@ -319,6 +334,7 @@ static void fault_copy(const char *share)
 	CHECK_RET(odx_release(fd0, &rd.token), 0);
 	t_diag("%s: %ld copies were cut short by a fault (LengthCopied < length)", name,
 	       truncated);
+	t_diag("%s: N:result: %s", name, trace);
 	report(name, n, hits, absorbed);
 	param_write("share_pages", old);
 	close(fd0);

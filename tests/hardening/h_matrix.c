@@ -14,9 +14,11 @@
  *
  * Before the classes every device (odx0, odx1 and a 4096-byte-block device this
  * program creates) is filled with known data; every offload write the classes
- * send is a self-copy (the token's own source ranges as destination), so after
- * all of them every device must still hold exactly that data, byte for byte,
- * and no token may be left live (tokens_live, token_pages back where they were).
+ * expect to succeed is a self-copy (the token's own source ranges as
+ * destination), the ones that must fail with EFAULT target other data (so a
+ * copy made before the EFAULT would show), and after all of them every device
+ * must still hold exactly its data, byte for byte, and no token may be left
+ * live (tokens_live, token_pages back where they were).
  *
  * Output: "ok - CLASS" / "not ok - CLASS" per class with a "# CLASS: N cases"
  * line, then "# cases: N" in total. Needs the module loaded as
@@ -290,6 +292,24 @@ static void mint_on(int d, const struct odx_data_set_range *r, uint32_t nr, uint
 }
 
 static const struct odx_data_set_range S1 = { S_OFF, S_LEN };
+/* A destination whose data differs from S's: a copy there shows. */
+#define D_OFF	(S_OFF + 4 * MiB)
+static const struct odx_data_set_range DST1 = { D_OFF, S_LEN };
+
+/* Does [off, off + len) of device d still hold its fill pattern? */
+static bool region_intact(int d, uint64_t off, uint64_t len, const char *what)
+{
+	uint8_t *got = malloc(len), *want = malloc(len);
+	bool ok;
+
+	REQUIRE(got && want, "malloc");
+	REQUIRE_RET(direct_read(devs[d].idx, got, len, off), 0);
+	pat_fill(want, len, devs[d].seed, off);
+	ok = buf_same(what, got, want, len, off);
+	free(got);
+	free(want);
+	return ok;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Classes */
@@ -383,8 +403,10 @@ static void io_buffer_pointers(void)
 		const char *what = w ? "write" : "read";
 		uint32_t outlen = w ? 16 : 536;
 
+		/* Writes go to D1 (other data than the token's): EFAULT must
+		 * come before anything is copied. */
 		if (w)
-			rq_write(&Q, &tok, 0, &S1, 1);
+			rq_write(&Q, &tok, 0, &DST1, 1);
 		else
 			rq_read(&Q, &S1, 1);
 		rq_layout(&Q);
@@ -416,6 +438,9 @@ static void io_buffer_pointers(void)
 		a.output = (uintptr_t)guard_tail2(8);
 		expect(dsm_ioctl(fds[D0], &a), -EFAULT, "%s: 8 writable output bytes", what);
 		expect(ctl_stat("tokens_live"), live, "%s: 8 output bytes: tokens_live", what);
+		if (w)
+			expect_true(region_intact(D0, D_OFF, S_LEN, "EFAULT writes"),
+				    "write: the EFAULT requests changed the destination");
 	}
 
 	/*
@@ -435,34 +460,40 @@ static void io_buffer_pointers(void)
 		    a.output_written);
 
 	/*
-	 * args on a read-only page: the request is read, carried out, and only
-	 * output_written cannot be stored: EFAULT. For an offload read that means a
-	 * token was minted and handed out in the output buffer; a failed ioctl
-	 * must not leave it live (the driver releases it when the output itself
-	 * cannot be written, and so it must here).
+	 * args on a read-only page: the request can be read, but output_written
+	 * cannot be stored. EFAULT, and nothing may have happened: no token left
+	 * live (a read), no data copied (a write).
 	 */
-	rq_read(&Q, &S1, 1);
-	rq_layout(&Q);
 	{
 		uint8_t *ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		struct odx_offload_read_output *o = (void *)&last_out;
-		long long l0 = ctl_stat("tokens_live");
 
 		REQUIRE(ro != MAP_FAILED, "mmap");
-		memset(o, 0, sizeof(*o));
-		a = (struct odx_dsm_args){ .input = (uintptr_t)temp, .input_length = Q.len,
-			.output = (uintptr_t)o, .output_length = 536 };
-		memcpy(ro, &a, sizeof(a));
-		REQUIRE(!mprotect(ro, PAGE, PROT_READ), "mprotect");
-		expect(xioctl(fds[D0], ODX_IOC_DSM, ro), -EFAULT,
-		       "read: args on a read-only page (output_written cannot be stored)");
-		live = ctl_stat("tokens_live");
-		if (!known_bug(live == l0, "efault-after-mint",
-			       "read: args read-only: the failed ioctl left a live token "
-			       "(tokens_live %lld, expected %lld)", live, l0)) {
-			t_diag("  releasing the token the failed ioctl handed out: %s",
-			       t_errname(odx_release(fds[D0], &o->token)));
+		for (w = 0; w < 2; w++) {
+			long long l0 = ctl_stat("tokens_live");
+
+			if (w)
+				rq_write(&Q, &tok, 0, &DST1, 1);
+			else
+				rq_read(&Q, &S1, 1);
+			rq_layout(&Q);
+			memset(o, 0, sizeof(*o));
+			a = (struct odx_dsm_args){ .input = (uintptr_t)temp, .input_length = Q.len,
+				.output = (uintptr_t)o, .output_length = w ? 16 : 536 };
+			REQUIRE(!mprotect(ro, PAGE, PROT_READ | PROT_WRITE), "mprotect");
+			memcpy(ro, &a, sizeof(a));
+			REQUIRE(!mprotect(ro, PAGE, PROT_READ), "mprotect");
+			expect(xioctl(fds[D0], ODX_IOC_DSM, ro), -EFAULT, "%s: args on a read-only page",
+			       w ? "write" : "read");
+			live = ctl_stat("tokens_live");
+			if (!expect(live, l0, "%s: args read-only: no live token left", w ? "write" : "read")
+			    && !w)
+				t_diag("  releasing the token the failed ioctl handed out: %s",
+				       t_errname(odx_release(fds[D0], &o->token)));
+			if (w)
+				expect_true(region_intact(D0, D_OFF, S_LEN, "args read-only"),
+					    "write: args read-only: the destination changed");
 		}
 		munmap(ro, PAGE);
 	}

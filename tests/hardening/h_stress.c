@@ -37,6 +37,10 @@
  * released + expired, bytes_copied must equal the bytes the copies reported,
  * and tokens_revoked must have grown by the devices removed with a live token.
  * Prints "# stress operations: N".
+ *
+ * Threads open devices only through h_common.c's hdev_*() helpers: the token
+ * suite's dev_path() returns one of four static buffers and is not
+ * thread-safe (two threads could open each other's device).
  */
 #include "h_common.h"
 
@@ -77,7 +81,6 @@ struct dev_count {
 static struct dev_count cnt[NDEV];
 static long ops, verified_copies, shared_uses, keyrej_ok, expired_left, churn_revoked,
 	busy_seen, rmmod_refused, fail_reports;
-static pthread_mutex_t cnt_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define ADD(var, n)	__atomic_add_fetch(&(var), (n), __ATOMIC_RELAXED)
 
@@ -135,7 +138,7 @@ static void *overwriter(void *arg)
 	long n = 0;
 
 	for (d = 0; d < NDEV; d++)
-		fd[d] = dev_open(d, O_RDWR | (buffered ? 0 : O_DIRECT));
+		fd[d] = hdev_open(d, O_RDWR | (buffered ? 0 : O_DIRECT));
 	while (!stop) {
 		unsigned int b = (rnd(&s) % (NBLK / 2)) * 2 + buffered;
 		uint32_t g;
@@ -424,8 +427,8 @@ static void *copier(void *arg)
 
 	snprintf(who, sizeof(who), "copier%u", id);
 	for (d = 0; d < NDEV; d++) {
-		fd[d] = dev_open(d, O_RDWR);
-		dfd[d] = dev_open(d, O_RDONLY | O_DIRECT);
+		fd[d] = hdev_open(d, O_RDWR);
+		dfd[d] = hdev_open(d, O_RDONLY | O_DIRECT);
 	}
 	while (!stop) {
 		struct slot *sl;
@@ -528,7 +531,7 @@ static void *churn(void *arg)
 {
 	uint8_t *buf = xmalloc_aligned(SLOT), *data = xmalloc_aligned(256 * KiB);
 	uint64_t s = 0x5555;
-	int ctl = ctl_open(), fd1 = dev_open(1, O_RDWR), dfd1 = dev_open(1, O_RDONLY | O_DIRECT);
+	int ctl = ctl_open(), fd1 = hdev_open(1, O_RDWR), dfd1 = hdev_open(1, O_RDONLY | O_DIRECT);
 	long it = 0;
 
 	(void)arg;
@@ -547,13 +550,13 @@ static void *churn(void *arg)
 			FAILF("churn: CTL_ADD: %s", t_errname(ret));
 			break;
 		}
-		if (!wait_node(idx, true)) {
+		if (!hwait_node(idx, true)) {
 			FAILF("churn: /dev/odx%u did not appear", idx);
 			break;
 		}
-		fd = dev_open(idx, O_RDWR);
+		fd = hdev_open(idx, O_RDWR);
 		pat_fill(data, len, seed, 0);
-		ret = direct_write(idx, data, len, 0);
+		ret = hdev_direct_write(idx, data, len, 0);
 		if (ret)
 			FAILF("churn: write odx%u: %s", idx, t_errname(ret));
 		dsm_build_read(in, sizeof(in), &sr, 1, 0);
@@ -598,7 +601,7 @@ static void *churn(void *arg)
 			break;
 		}
 		ADD(churn_revoked, 1);
-		wait_node(idx, false);
+		hwait_node(idx, false);
 		/* The token died with its device. */
 		ret = odx_dsm(fd1, in, DSM_WRITE_RANGES_OFF + 16, &wo, sizeof(wo), NULL);
 		ADD(ops, 1);
@@ -665,7 +668,7 @@ static void stress(void)
 	ts = now_s();
 	buf = xmalloc_aligned(SLOT);
 	for (d = 0; d < NDEV; d++)
-		hold[d] = dev_open(d, O_RDONLY);	/* keeps the module busy throughout */
+		hold[d] = hdev_open(d, O_RDONLY);	/* keeps the module busy throughout */
 
 	/* Initial contents: generation 0 of every source block; slot patterns. */
 	for (d = 0; d < NDEV; d++) {
@@ -674,7 +677,7 @@ static void stress(void)
 		REQUIRE(src, "malloc");
 		for (b = 0; b < NBLK; b++)
 			stamp_fill(src + b * BLK, d, blk_off(b), 0);
-		REQUIRE_RET(direct_write(d, src, NBLK * BLK, SRC_OFF), 0);
+		REQUIRE_RET(hdev_direct_write(d, src, NBLK * BLK, SRC_OFF), 0);
 		free(src);
 	}
 	for (c = 0; c < NCOPIERS; c++)
@@ -687,14 +690,14 @@ static void stress(void)
 				sl->img = malloc(SLOT);
 				REQUIRE(sl->img, "malloc");
 				pat_fill(sl->img, SLOT, t_seed(), sl->off);
-				REQUIRE_RET(direct_write(d, sl->img, SLOT, sl->off), 0);
+				REQUIRE_RET(hdev_direct_write(d, sl->img, SLOT, sl->off), 0);
 			}
 	churn_slot.dev = 1;
 	churn_slot.off = CHURN_SLOT;
 	churn_slot.img = malloc(SLOT);
 	REQUIRE(churn_slot.img, "malloc");
 	pat_fill(churn_slot.img, SLOT, t_seed(), CHURN_SLOT);
-	REQUIRE_RET(direct_write(1, churn_slot.img, SLOT, CHURN_SLOT), 0);
+	REQUIRE_RET(hdev_direct_write(1, churn_slot.img, SLOT, CHURN_SLOT), 0);
 
 	for (d = 0; d < NDEV; d++) {
 		for (i = 0; i < 5; i++)
@@ -729,7 +732,7 @@ static void stress(void)
 
 		/* fio's regions become holes: pages appear as it writes. */
 		for (d = 0; d < NDEV; d++) {
-			int fd = dev_open(d, O_WRONLY);
+			int fd = hdev_open(d, O_WRONLY);
 			uint64_t r[2] = { 0, FIO_LEN };
 
 			REQUIRE(!ioctl(fd, BLKDISCARD, r), "BLKDISCARD: %s", strerror(errno));
@@ -797,26 +800,26 @@ static void stress(void)
 	for (c = 0; c < NCOPIERS; c++)
 		for (d = 0; d < NDEV; d++)
 			for (k = 0; k < NSLOTS; k++) {
-				int fd = dev_open(d, O_RDONLY | O_DIRECT);
+				int fd = hdev_open(d, O_RDONLY | O_DIRECT);
 
 				check_slot(fd, &slots[c][d][k], buf, "final slot check");
 				close(fd);
 				free(slots[c][d][k].img);
 			}
 	{
-		int fd = dev_open(1, O_RDONLY | O_DIRECT);
+		int fd = hdev_open(1, O_RDONLY | O_DIRECT);
 
 		check_slot(fd, &churn_slot, buf, "final churn slot check");
 		close(fd);
 	}
 	for (d = 0; d < NDEV; d++) {
 		uint8_t *src = xmalloc_aligned(NBLK * BLK), want[BLK];
-		int fd = dev_open(d, O_RDWR);
+		int fd = hdev_open(d, O_RDWR);
 		long bad = 0;
 
 		fsync(fd);
 		close(fd);
-		REQUIRE_RET(direct_read(d, src, NBLK * BLK, SRC_OFF), 0);
+		REQUIRE_RET(hdev_direct_read(d, src, NBLK * BLK, SRC_OFF), 0);
 		for (b = 0; b < NBLK; b++) {
 			stamp_fill(want, d, blk_off(b), completed[d][b]);
 			if (memcmp(src + b * BLK, want, BLK) && bad++ < 3)
@@ -869,7 +872,6 @@ static void stress(void)
 	      "the stress did not get going");
 	h_sh->ops = ops;
 	t_diag("stress operations: %ld", ops);
-	(void)cnt_lock;
 	free(buf);
 	for (d = 0; d < NDEV; d++)
 		close(hold[d]);

@@ -206,7 +206,7 @@ struct odx_offload_write_output {
  *	(not behind a DEVICE_DSM_OUTPUT header).
  * @input_length: bytes at @input.
  * @output_length: bytes at @output: at least 536 for offload read, 16 for write.
- * @output_written: out: bytes written at @output.
+ * @output_written: in: must be 0; out: bytes written at @output.
  * @flags: must be 0.
  * @reserved: must be 0.
  */
