@@ -576,6 +576,11 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 			n = min(n, tr->len - within);
 			off = offset_in_page(spos);
 			n = min_t(u64, n, PAGE_SIZE - off);
+			/*
+			 * One destination page per piece too, so a piece either
+			 * happens whole or not at all and LengthCopied is exact.
+			 */
+			n = min_t(u64, n, PAGE_SIZE - offset_in_page(dpos));
 			page = tok->pages[tr->first_slot + (spos >> PAGE_SHIFT) -
 					  (tr->pos >> PAGE_SHIFT)];
 		} else {
