@@ -15,45 +15,47 @@
 
 static struct mutex *odx_stripe(struct odx_store *store, pgoff_t index)
 {
-	return &store->stripes[index % ODX_STORE_STRIPES];
+	return &store->stripes[(index >> ODX_STORE_GROUP_SHIFT) % ODX_STORE_STRIPES];
 }
 
-/* A store's reference on a page it no longer maps, dropped after a grace period. */
-struct odx_deferred_put {
-	struct rcu_head rcu;
-	struct page *page;
-};
-
-static void odx_deferred_put_fn(struct rcu_head *rcu)
+/* Pages in the stripe group of @index from @index on, at most @nr. */
+static unsigned long odx_group_left(pgoff_t index, unsigned long nr)
 {
-	struct odx_deferred_put *d = container_of(rcu, struct odx_deferred_put, rcu);
-
-	put_page(d->page);
-	kfree(d);
+	return min(nr, ODX_STORE_GROUP - (index & (ODX_STORE_GROUP - 1)));
 }
 
-/*
- * Drop the store's reference on a page just removed from its slot. Readers copy
- * from pages under rcu_read_lock() without a reference of their own, so the put
- * waits for a grace period.
+/* A page nobody holds any more, freed once no reader can be copying from it. */
+static void odx_page_free_rcu(struct rcu_head *head)
+{
+	struct page *page = container_of(head, struct page, rcu_head);
+
+	/* Back from zero, for the page allocator's own put. */
+	init_page_count(page);
+	__free_page(page);
+}
+
+/**
+ * odx_page_put() - drop a reference on a store page
+ * @page: a page that a store maps or mapped
+ *
+ * Readers copy from pages under rcu_read_lock() without a reference of their
+ * own, so the last put of a store page frees it only after a grace period. Every
+ * reference on a store page (stores, tokens, odx_store_get_page() callers) is
+ * dropped here, never with put_page(). Puts that are not the last cost one
+ * atomic decrement; the last one needs no memory (the page's own rcu_head).
+ * Callable from any context.
  */
-static void odx_store_put_rcu(struct page *page)
+void odx_page_put(struct page *page)
 {
-	struct odx_deferred_put *d = kmalloc(sizeof(*d), GFP_NOIO | __GFP_NOWARN);
-
-	if (!d) {
-		synchronize_rcu();
-		put_page(page);
-		return;
-	}
-	d->page = page;
-	call_rcu(&d->rcu, odx_deferred_put_fn);
+	if (put_page_testzero(page))
+		call_rcu(&page->rcu_head, odx_page_free_rcu);
 }
+EXPORT_SYMBOL_IF_KUNIT(odx_page_put);
 
 /**
  * odx_store_barrier() - wait until every deferred page release has happened
  *
- * For module unload: the RCU callbacks run module code.
+ * For module unload: the RCU callbacks of odx_page_put() run module code.
  */
 void odx_store_barrier(void)
 {
@@ -89,7 +91,7 @@ void odx_store_destroy(struct odx_store *store)
 	int i;
 
 	xa_for_each(&store->pages, index, page) {
-		put_page(page);
+		odx_page_put(page);
 		cond_resched();
 	}
 	xa_destroy(&store->pages);
@@ -108,7 +110,8 @@ EXPORT_SYMBOL_IF_KUNIT(odx_store_destroy);
  * still holds the page, as the page cache does. The caller reads the page and
  * puts it; it must not write to it.
  *
- * Return: the page with a reference the caller must put, or NULL for a hole.
+ * Return: the page with a reference the caller must put with odx_page_put(), or
+ * NULL for a hole.
  */
 struct page *odx_store_get_page(struct odx_store *store, pgoff_t index)
 {
@@ -121,7 +124,7 @@ repeat:
 		if (!get_page_unless_zero(page))
 			goto repeat;
 		if (unlikely(page != xa_load(&store->pages, index))) {
-			put_page(page);
+			odx_page_put(page);
 			goto repeat;
 		}
 	}
@@ -155,6 +158,55 @@ struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index)
 	return page;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_store_get_page_locked);
+
+/**
+ * odx_store_get_pages_locked() - take lasting references on a run of pages
+ * @store: the store
+ * @first: index of the first page
+ * @nr: how many
+ * @pages: filled with the pages, NULL for holes; each page has a reference the
+ *	caller must put
+ *
+ * odx_store_get_page_locked() for @nr consecutive pages, one stripe mutex per
+ * group of pages rather than one per page (a token pinning its source).
+ *
+ * Return: how many of the entries are pages (not holes).
+ */
+unsigned long odx_store_get_pages_locked(struct odx_store *store, pgoff_t first,
+					 unsigned long nr, struct page **pages)
+{
+	XA_STATE(xas, &store->pages, first);
+	unsigned long i = 0, pinned = 0;
+
+	while (i < nr) {
+		pgoff_t index = first + i;
+		unsigned long n = odx_group_left(index, nr - i), k;
+		struct mutex *lock = odx_stripe(store, index);
+
+		mutex_lock(lock);
+		/* The mutex keeps these slots; RCU keeps the nodes of other groups. */
+		rcu_read_lock();
+		xas_set(&xas, index);
+		for (k = 0; k < n; k++) {
+			struct page *page = k ? xas_next(&xas) : xas_load(&xas);
+
+			while (xas_retry(&xas, page)) {
+				xas_set(&xas, index + k);
+				page = xas_load(&xas);
+			}
+			if (page) {
+				get_page(page);
+				pinned++;
+			}
+			pages[i + k] = page;
+		}
+		rcu_read_unlock();
+		mutex_unlock(lock);
+		i += n;
+	}
+	return pinned;
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_store_get_pages_locked);
 
 /**
  * odx_store_read() - copy bytes out of the store
@@ -244,7 +296,7 @@ static int odx_store_write_page(struct odx_store *store, pgoff_t index,
 	mutex_unlock(lock);
 	/* Drop the store's reference on the shared page; other holders keep it. */
 	if (page)
-		odx_store_put_rcu(page);
+		odx_page_put(page);
 	return 0;
 
 out_free_new:
@@ -266,7 +318,7 @@ static void odx_store_drop_page(struct odx_store *store, pgoff_t index)
 		atomic_long_dec(&store->nr_pages);
 	mutex_unlock(lock);
 	if (page)
-		odx_store_put_rcu(page);
+		odx_page_put(page);
 }
 
 /**
@@ -292,17 +344,96 @@ int odx_store_share_page(struct odx_store *store, pgoff_t index, struct page *pa
 	old = xa_store(&store->pages, index, page, GFP_NOIO);
 	if (xa_is_err(old)) {
 		mutex_unlock(lock);
-		put_page(page);
+		odx_page_put(page);
 		return xa_err(old);
 	}
 	if (!old)
 		atomic_long_inc(&store->nr_pages);
 	mutex_unlock(lock);
 	if (old)
-		odx_store_put_rcu(old);
+		odx_page_put(old);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_store_share_page);
+
+/*
+ * odx_store_share_pages() within one stripe group: one mutex and one xarray
+ * lock for the whole run.
+ */
+static int odx_store_share_group(struct odx_store *store, pgoff_t index,
+				 struct page **pages, unsigned long n, unsigned long *done)
+{
+	struct mutex *lock = odx_stripe(store, index);
+	XA_STATE(xas, &store->pages, index);
+	unsigned long i = 0;
+	long added = 0;
+	int err;
+
+	mutex_lock(lock);
+	/* GFP_NOIO: reclaim may write to this device, which takes @lock. */
+	do {
+		xas_lock(&xas);
+		for (; i < n; i++) {
+			struct page *old = xas_store(&xas, pages[i]);
+
+			if (xas_error(&xas))
+				break;
+			if (pages[i]) {
+				/* Readers need no reference: taking it now is soon enough. */
+				get_page(pages[i]);
+				added++;
+				xas_next(&xas);
+			} else {
+				/* Erasing may free nodes: walk again from the top. */
+				xas_set(&xas, index + i + 1);
+			}
+			if (old) {
+				added--;
+				odx_page_put(old);
+			}
+		}
+		xas_unlock(&xas);
+	} while (xas_nomem(&xas, GFP_NOIO));
+	err = xas_error(&xas);
+	atomic_long_add(added, &store->nr_pages);
+	mutex_unlock(lock);
+
+	*done = i;
+	return err;
+}
+
+/**
+ * odx_store_share_pages() - map a run of pages into the store, shared
+ * @store: the store
+ * @first: index of the first slot
+ * @pages: the pages, NULL for a hole; the caller keeps its own references
+ * @nr: how many
+ * @done: set to how many entries were mapped, from the first
+ *
+ * odx_store_share_page() for @nr consecutive slots, batched per stripe group; a
+ * NULL entry makes its slot a hole. The same rule holds: nobody may write to the
+ * pages again.
+ *
+ * Return: 0, or -ENOMEM (*@done says how far it got).
+ */
+int odx_store_share_pages(struct odx_store *store, pgoff_t first, struct page **pages,
+			  unsigned long nr, unsigned long *done)
+{
+	unsigned long i = 0;
+	int err = 0;
+
+	while (i < nr) {
+		unsigned long n = odx_group_left(first + i, nr - i), k;
+
+		err = odx_store_share_group(store, first + i, pages + i, n, &k);
+		i += k;
+		if (err)
+			break;
+	}
+	*done = i;
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_store_share_pages);
 
 /**
  * odx_store_write() - copy bytes into the store

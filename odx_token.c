@@ -36,6 +36,8 @@
 #define ODX_TOKEN_SECRET_OFF	128
 /* Copy this many bytes between checks for rescheduling and fatal signals. */
 #define ODX_COPY_CHUNK		SZ_1M
+/* Source pages a mint pins between checks for rescheduling and fatal signals. */
+#define ODX_MINT_BATCH		1024UL
 
 struct odx_token_limits odx_token_limits = {
 	.max_tokens = 131072,
@@ -105,7 +107,7 @@ static void odx_token_free(struct kref *ref)
 
 	for (i = 0; i < tok->nr_slots; i++) {
 		if (tok->pages[i])
-			put_page(tok->pages[i]);
+			odx_page_put(tok->pages[i]);
 		if (!(i % 4096))
 			cond_resched();
 	}
@@ -202,7 +204,7 @@ int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
 		   u32 nr, u32 ttl_ms, struct odx_offload_read_output *out)
 {
 	u64 left = odx_token_limits.max_token_bytes, length = 0, requested = 0;
-	unsigned long nr_slots = 0, slot = 0, i;
+	unsigned long nr_slots = 0, slot = 0, span, i, n;
 	struct odx_tok *tok;
 	u32 used = 0, r;
 	int err;
@@ -259,16 +261,16 @@ int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
 		tr->first_slot = slot;
 		left -= tr->len;
 		first = tr->pos >> PAGE_SHIFT;
-		for (i = 0; i < odx_span_pages(tr->pos, tr->len); i++, slot++) {
-			tok->pages[slot] = odx_store_get_page_locked(&dev->store, first + i);
-			if (tok->pages[slot])
-				tok->pinned++;
-			if (!(slot % 1024)) {
-				cond_resched();
-				if (fatal_signal_pending(current)) {
-					err = -EINTR;
-					goto out_put_pages;
-				}
+		span = odx_span_pages(tr->pos, tr->len);
+		for (i = 0; i < span; i += n) {
+			n = min(span - i, ODX_MINT_BATCH);
+			tok->pinned += odx_store_get_pages_locked(&dev->store, first + i, n,
+								  tok->pages + slot);
+			slot += n;
+			cond_resched();
+			if (fatal_signal_pending(current)) {
+				err = -EINTR;
+				goto out_put_pages;
 			}
 		}
 	}
@@ -494,12 +496,12 @@ unsigned long odx_tokens_pinned_pages(void)
 EXPORT_SYMBOL_IF_KUNIT(odx_tokens_pinned_pages);
 
 /*
- * Copy @n bytes (within one source page) from @page at @off (a hole if NULL)
- * to @dst at @pos. A whole, page-aligned piece is shared instead of copied
- * when @share allows; *@shared then says so.
+ * Copy @n bytes (within one source page and one destination page) from @page at
+ * @off (a hole if NULL) to @dst at @pos. Whole pages that can be shared do not
+ * come here (odx_store_share_pages()).
  */
 static int odx_copy_piece(struct odx_dev *dst, u64 pos, struct page *page,
-			  unsigned int off, unsigned int n, bool share, bool *shared)
+			  unsigned int off, unsigned int n)
 {
 	void *src;
 	int err;
@@ -508,13 +510,8 @@ static int odx_copy_piece(struct odx_dev *dst, u64 pos, struct page *page,
 	 * GFP_NOIO: the store's stripe mutexes are also taken by I/O that memory
 	 * reclaim may issue to this very device.
 	 */
-	*shared = false;
 	if (!page)
 		return odx_store_zero(&dst->store, pos, n, GFP_NOIO);
-	if (share && n == PAGE_SIZE && !offset_in_page(pos)) {
-		*shared = true;
-		return odx_store_share_page(&dst->store, pos >> PAGE_SHIFT, page);
-	}
 	src = kmap_local_page(page);
 	err = odx_store_write(&dst->store, pos, src + off, n, GFP_NOIO);
 	kunmap_local(src);
@@ -547,7 +544,8 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 	     u64 *shared)
 {
 	u64 done = 0, since_check = 0, within = 0, d_within = 0, nshared = 0;
-	bool share = READ_ONCE(odx_share_pages), piece_shared;
+	bool share = READ_ONCE(odx_share_pages);
+	unsigned long k, j;
 	u32 ti = 0, di = 0;
 	int err = 0;
 
@@ -572,8 +570,24 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 		if (tok) {
 			const struct odx_tok_range *tr = &tok->ranges[ti];
 			u64 spos = tr->pos + within;
+			struct page **run = tok->pages + tr->first_slot +
+					    (spos >> PAGE_SHIFT) - (tr->pos >> PAGE_SHIFT);
 
 			n = min(n, tr->len - within);
+			if (share && n >= PAGE_SIZE && !offset_in_page(spos) &&
+			    !offset_in_page(dpos)) {
+				/* Whole pages at the same offset: share a run at once. */
+				err = odx_store_share_pages(&dst->store, dpos >> PAGE_SHIFT, run,
+							    min_t(u64, n, ODX_COPY_CHUNK) >>
+							    PAGE_SHIFT, &k);
+				for (j = 0; j < k; j++)
+					if (run[j])
+						nshared += PAGE_SIZE;
+				n = (u64)k << PAGE_SHIFT;
+				if (!n)
+					break;
+				goto advance;
+			}
 			off = offset_in_page(spos);
 			n = min_t(u64, n, PAGE_SIZE - off);
 			/*
@@ -581,18 +595,16 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 			 * happens whole or not at all and LengthCopied is exact.
 			 */
 			n = min_t(u64, n, PAGE_SIZE - offset_in_page(dpos));
-			page = tok->pages[tr->first_slot + (spos >> PAGE_SHIFT) -
-					  (tr->pos >> PAGE_SHIFT)];
+			page = *run;
 		} else {
 			/* The zero token: whole pages at once are freed. */
 			n = min_t(u64, n, ODX_COPY_CHUNK);
 		}
 
-		err = odx_copy_piece(dst, dpos, page, off, n, share, &piece_shared);
+		err = odx_copy_piece(dst, dpos, page, off, n);
 		if (err)
 			break;
-		if (piece_shared)
-			nshared += n;
+advance:
 		done += n;
 		since_check += n;
 		d_within += n;
@@ -609,6 +621,8 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 					break;
 			}
 		}
+		if (err)
+			break;
 		if (since_check >= ODX_COPY_CHUNK) {
 			since_check = 0;
 			cond_resched();

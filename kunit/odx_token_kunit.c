@@ -623,8 +623,8 @@ static void odx_tok_share_test(struct kunit *test)
 	a = odx_store_get_page(&ctx->src.store, 1);
 	b = odx_store_get_page(&ctx->dst.store, 17);
 	KUNIT_EXPECT_PTR_EQ(test, a, b);
-	put_page(a);
-	put_page(b);
+	odx_page_put(a);
+	odx_page_put(b);
 
 	/* Misaligned destination: bytes are copied. */
 	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst, &odd, 1, U64_MAX, &copied,

@@ -7,6 +7,9 @@
  *	Prints the median seconds of REPS copies.
  *   odxbench mint DEV OFF LEN REPS
  *	Median seconds of one offload read of LEN bytes (token released after).
+ *   odxbench phases DEV SRC_OFF DST_OFF LEN REPS
+ *	Median seconds of each phase of one offload copy of LEN bytes: offload
+ *	read, offload write, token release; prints "read write release".
  *   odxbench tokens DEV N OPS
  *	Mints N live tokens (4 KiB each), then times OPS mints and OPS lookups
  *	(an offload write of one 4 KiB block with a live token); prints
@@ -123,6 +126,37 @@ static int cmd_mint(char **argv)
 	return 0;
 }
 
+static int cmd_phases(char **argv)
+{
+	struct odx_data_set_range r = { strtoull(argv[1], NULL, 0), strtoull(argv[3], NULL, 0) };
+	struct odx_data_set_range d = { strtoull(argv[2], NULL, 0), r.length_in_bytes };
+	int reps = atoi(argv[4]), i, err, fd;
+	struct odx_offload_write_output wo;
+	struct odx_offload_read_output out;
+	double t[3][64], t0, t1, t2;
+
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0)
+		die("open", errno);
+	for (i = 0; i < reps && i < 64; i++) {
+		t0 = now();
+		err = odx_offload_read(fd, &r, 1, 0, &out);
+		t1 = now();
+		if (err)
+			die("offload read", -err);
+		err = odx_offload_write(fd, &out.token, 0, &d, 1, &wo);
+		t2 = now();
+		if (err)
+			die("offload write", -err);
+		odx_release(fd, &out.token);
+		t[0][i] = t1 - t0;
+		t[1][i] = t2 - t1;
+		t[2][i] = now() - t2;
+	}
+	printf("%.6f %.6f %.6f\n", median(t[0], i), median(t[1], i), median(t[2], i));
+	return 0;
+}
+
 static int cmd_tokens(char **argv)
 {
 	long n = atol(argv[1]), ops = atol(argv[2]), i;
@@ -192,6 +226,8 @@ int main(int argc, char **argv)
 		return cmd_copy(argv + 2);
 	if (argc >= 6 && !strcmp(argv[1], "mint"))
 		return cmd_mint(argv + 2);
+	if (argc >= 7 && !strcmp(argv[1], "phases"))
+		return cmd_phases(argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "tokens"))
 		return cmd_tokens(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "pin"))
