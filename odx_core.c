@@ -51,6 +51,10 @@ EXPORT_SYMBOL_IF_KUNIT(odx_share_pages);
 module_param_named(share_pages, odx_share_pages, bool, 0644);
 MODULE_PARM_DESC(share_pages, "Offload writes share whole pages copy-on-write instead of copying (default Y)");
 
+bool odx_ddpt_quirk;
+module_param_named(ddpt_quirk, odx_ddpt_quirk, bool, 0644);
+MODULE_PARM_DESC(ddpt_quirk, "SCSI: read block device range descriptors one byte early, as ddpt 0.97 writes them; not T10 (default N)");
+
 module_param_named(max_tokens, odx_token_limits.max_tokens, ulong, 0444);
 MODULE_PARM_DESC(max_tokens, "Live tokens at most, all devices together (default 131072)");
 module_param_named(token_pages_max, odx_token_limits.max_pages, ulong, 0444);
@@ -220,6 +224,7 @@ static void odx_free_disk(struct gendisk *disk)
 {
 	struct odx_dev *dev = disk->private_data;
 
+	odx_scsi_destroy(dev);
 	odx_store_destroy(&dev->store);
 	kfree(dev);
 }
@@ -379,6 +384,7 @@ int odx_dev_create(struct odx_device_params *p)
 	dev->block_size = p->block_size;
 	dev->size_bytes = p->size_bytes;
 	INIT_LIST_HEAD(&dev->tokens);
+	odx_scsi_init(dev);
 	odx_store_init(&dev->store);
 
 	mutex_lock(&odx_devices_lock);
@@ -427,6 +433,7 @@ out_remove_index:
 	idr_remove(&odx_devices, index);
 out_unlock:
 	mutex_unlock(&odx_devices_lock);
+	odx_scsi_destroy(dev);
 	odx_store_destroy(&dev->store);
 	kfree(dev);
 	return err;

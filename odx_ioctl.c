@@ -47,9 +47,19 @@ static_assert(offsetof(struct odx_device_params, index) == 12);
 static_assert(offsetof(struct odx_device_params, flags) == 16);
 static_assert(offsetof(struct odx_device_params, reserved) == 20);
 
-/* Write back dirty page cache of @ranges, so the store holds what readers see. */
-static int odx_sync_ranges(struct block_device *bdev,
-			   const struct odx_data_set_range *ranges, u32 nr, u64 limit)
+/**
+ * odx_sync_ranges() - write back dirty page cache of ranges
+ * @bdev: the block device
+ * @ranges: byte ranges
+ * @nr: how many
+ * @limit: only the first @limit bytes of @ranges
+ *
+ * So the store holds what readers of the page cache see.
+ *
+ * Return: 0 or the writeback's errno.
+ */
+int odx_sync_ranges(struct block_device *bdev, const struct odx_data_set_range *ranges,
+		    u32 nr, u64 limit)
 {
 	u32 i;
 	int err;
@@ -66,10 +76,15 @@ static int odx_sync_ranges(struct block_device *bdev,
 	return 0;
 }
 
-/* Drop cached pages of the first @done bytes of @ranges: the store changed. */
-static void odx_invalidate_ranges(struct block_device *bdev,
-				  const struct odx_data_set_range *ranges, u32 nr,
-				  u64 done)
+/**
+ * odx_invalidate_ranges() - drop cached pages the store changed under
+ * @bdev: the block device
+ * @ranges: byte ranges
+ * @nr: how many
+ * @done: only the first @done bytes of @ranges
+ */
+void odx_invalidate_ranges(struct block_device *bdev,
+			   const struct odx_data_set_range *ranges, u32 nr, u64 done)
 {
 	struct address_space *mapping = odx_bdev_mapping(bdev);
 	u32 i;
@@ -85,6 +100,77 @@ static void odx_invalidate_ranges(struct block_device *bdev,
 	}
 }
 
+/**
+ * odx_offload_mint() - offload read: write back cached data, then mint a token
+ * @dev: source device
+ * @bdev: its block device
+ * @ranges: validated source ranges
+ * @nr: how many
+ * @ttl_ms: inactivity lifetime in ms, 0 for the default
+ * @out: the result
+ *
+ * Shared by the DSM ioctl and SCSI POPULATE TOKEN. The caller checked that the
+ * device is open for reading.
+ *
+ * Return: 0 or a negative errno from odx_token_mint() or the writeback.
+ */
+int odx_offload_mint(struct odx_dev *dev, struct block_device *bdev,
+		     const struct odx_data_set_range *ranges, u32 nr, u32 ttl_ms,
+		     struct odx_offload_read_output *out)
+{
+	int err;
+
+	err = odx_sync_ranges(bdev, ranges, nr, odx_token_limits.max_token_bytes);
+	if (err)
+		return err;
+	return odx_token_mint(dev, ranges, nr, ttl_ms, out);
+}
+
+/**
+ * odx_offload_copy() - offload write: copy a token's data into ranges
+ * @dev: destination device
+ * @bdev: its block device
+ * @tok: the token (odx_token_get()), or NULL for the zero token
+ * @token_offset: bytes into the token's data
+ * @ranges: validated destination ranges
+ * @nr: how many
+ * @total: bytes @ranges cover
+ * @copied: set to the bytes written, from the start of @ranges
+ *
+ * Shared by the DSM ioctl and SCSI WRITE USING TOKEN. Writes back cached data
+ * of the destination first and drops it after, and counts the bytes in the
+ * device's counters. The caller checked that the device is open for writing.
+ *
+ * Return: 0; -EINVAL when @token_offset is not below the token's length
+ * (nothing written); an errno from odx_copy() when nothing was written.
+ */
+int odx_offload_copy(struct odx_dev *dev, struct block_device *bdev,
+		     struct odx_tok *tok, u64 token_offset,
+		     const struct odx_data_set_range *ranges, u32 nr, u64 total,
+		     u64 *copied)
+{
+	u64 max = min(total, odx_max_transfer_bytes), shared = 0;
+	int err;
+
+	*copied = 0;
+	if (tok) {
+		if (token_offset >= tok->length)
+			return -EINVAL;
+		max = min(max, tok->length - token_offset);
+	}
+	/* Dirty cached data of the destination must not land on the copy later. */
+	err = odx_sync_ranges(bdev, ranges, nr, max);
+	if (err)
+		return err;
+	err = odx_copy(tok, token_offset, dev, ranges, nr, max, copied, &shared);
+	odx_invalidate_ranges(bdev, ranges, nr, *copied);
+	if (err)
+		return err;
+	atomic64_add(*copied, tok ? &dev->stats.bytes_copied : &dev->stats.bytes_zeroed);
+	atomic64_add(shared, &dev->stats.bytes_shared);
+	return 0;
+}
+
 static int odx_offload_read(struct odx_dev *dev, struct block_device *bdev,
 			    blk_mode_t mode, const struct odx_dsm_req *req,
 			    struct odx_dsm_args *args, struct odx_token *minted)
@@ -98,14 +184,9 @@ static int odx_offload_read(struct odx_dev *dev, struct block_device *bdev,
 		return -ERANGE;
 	if (clear_user(u64_to_user_ptr(args->output), sizeof(out)))
 		return -EFAULT;
-	err = odx_sync_ranges(bdev, req->ranges, req->nr_ranges,
-			      odx_token_limits.max_token_bytes);
-	if (err)
-		return err;
-
 	memset(&out, 0, sizeof(out));
-	err = odx_token_mint(dev, req->ranges, req->nr_ranges, req->read.time_to_live,
-			     &out);
+	err = odx_offload_mint(dev, bdev, req->ranges, req->nr_ranges,
+			       req->read.time_to_live, &out);
 	if (err)
 		return err;
 	if (copy_to_user(u64_to_user_ptr(args->output), &out, sizeof(out))) {
@@ -125,7 +206,7 @@ static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 	const struct odx_token *token = &req->write.token;
 	struct odx_offload_write_output out;
 	struct odx_tok *tok = NULL;
-	u64 copied = 0, shared = 0, max;
+	u64 copied = 0;
 	int err;
 
 	if (!(mode & BLK_OPEN_WRITE))
@@ -136,7 +217,6 @@ static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 		return -ERANGE;
 
 	memset(&out, 0, sizeof(out));
-	max = min(req->total_bytes, odx_max_transfer_bytes);
 	if (!odx_token_is_zero(token)) {
 		err = odx_token_get(token, dev, READ_ONCE(odx_allow_cross_device), &tok);
 		if (err == -EKEYREJECTED) {
@@ -153,26 +233,17 @@ static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 			err = -EINVAL;
 			goto out_put;
 		}
-		max = min(max, tok->length - req->write.token_offset);
 	}
 
 	if (clear_user(u64_to_user_ptr(args->output), sizeof(out))) {
 		err = -EFAULT;
 		goto out_put;
 	}
-
-	/* Dirty cached data of the destination must not land on the copy later. */
-	err = odx_sync_ranges(bdev, req->ranges, req->nr_ranges, max);
-	if (err)
-		goto out_put;
-	err = odx_copy(tok, req->write.token_offset, dev, req->ranges, req->nr_ranges,
-		       max, &copied, &shared);
-	odx_invalidate_ranges(bdev, req->ranges, req->nr_ranges, copied);
+	err = odx_offload_copy(dev, bdev, tok, req->write.token_offset, req->ranges,
+			       req->nr_ranges, req->total_bytes, &copied);
 	if (err)
 		goto out_put;
 
-	atomic64_add(copied, tok ? &dev->stats.bytes_copied : &dev->stats.bytes_zeroed);
-	atomic64_add(shared, &dev->stats.bytes_shared);
 	out.length_copied = copied;
 	if (copied < req->total_bytes)
 		out.offload_write_flags |= ODX_OFFLOAD_WRITE_RANGE_TRUNCATED;
@@ -285,7 +356,7 @@ int odx_blk_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
 			return -EFAULT;
 		return odx_token_release(&token);
 	default:
-		return -ENOTTY;
+		return odx_scsi_ioctl(dev, bdev, mode, cmd, uarg);
 	}
 }
 

@@ -23,6 +23,7 @@
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
+#include <linux/siphash.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -62,6 +63,21 @@ static u64 odx_token_next_id;
 static atomic_long_t odx_token_pages = ATOMIC_LONG_INIT(0);
 /* Tokens revoked since load (their devices' counters go with the devices). */
 static atomic64_t odx_tokens_revoked_total = ATOMIC64_INIT(0);
+
+/*
+ * What became of recently ended tokens, so a later use can say expired, deleted
+ * or revoked rather than unknown (SCSI reports the difference). Matched by the
+ * identifier and a keyed hash of all 512 bytes, so only the holder of the whole
+ * token learns its fate. Under odx_tokens_lock.
+ */
+#define ODX_TOMBSTONES		64
+static struct odx_tombstone {
+	u64 id;
+	u64 hash;
+	enum odx_token_fate fate;
+} odx_tombstones[ODX_TOMBSTONES];
+static unsigned int odx_tombstone_next;
+static siphash_key_t odx_tombstone_key;
 
 static void odx_token_reaper(struct work_struct *work);
 static DECLARE_DELAYED_WORK(odx_token_reap_work, odx_token_reaper);
@@ -144,6 +160,13 @@ static void odx_token_unlink(struct odx_tok *tok, enum odx_unlink_reason why)
 	list_del_init(&tok->dev_node);
 	odx_tokens_nr--;
 	tok->src = NULL;
+	odx_tombstones[odx_tombstone_next] = (struct odx_tombstone) {
+		.id = tok->id,
+		.hash = siphash(tok->bytes, ODX_TOKEN_LENGTH, &odx_tombstone_key),
+		.fate = why == ODX_EXPIRED ? ODX_FATE_EXPIRED :
+			why == ODX_RELEASED ? ODX_FATE_RELEASED : ODX_FATE_REVOKED,
+	};
+	odx_tombstone_next = (odx_tombstone_next + 1) % ODX_TOMBSTONES;
 	WRITE_ONCE(src->stats.tokens_live, src->stats.tokens_live - 1);
 	WRITE_ONCE(src->stats.token_pages, src->stats.token_pages - tok->pinned);
 	switch (why) {
@@ -382,6 +405,31 @@ int odx_token_get(const struct odx_token *token, struct odx_dev *dst,
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_token_get);
+
+/**
+ * odx_token_fate() - why a token is not live
+ * @token: 512 bytes that odx_token_get() rejected
+ *
+ * Return: ODX_FATE_EXPIRED, ODX_FATE_RELEASED or ODX_FATE_REVOKED for one of the
+ * last ODX_TOMBSTONES tokens to end, ODX_FATE_UNKNOWN otherwise (never minted,
+ * altered, or ended long ago).
+ */
+enum odx_token_fate odx_token_fate(const struct odx_token *token)
+{
+	u64 id = get_unaligned_be64((const u8 *)token + 8);
+	u64 hash = siphash(token, ODX_TOKEN_LENGTH, &odx_tombstone_key);
+	enum odx_token_fate fate = ODX_FATE_UNKNOWN;
+	unsigned int i;
+
+	spin_lock(&odx_tokens_lock);
+	for (i = 0; i < ODX_TOMBSTONES; i++)
+		if (odx_tombstones[i].fate && odx_tombstones[i].id == id &&
+		    odx_tombstones[i].hash == hash)
+			fate = odx_tombstones[i].fate;
+	spin_unlock(&odx_tokens_lock);
+	return fate;
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_token_fate);
 
 /**
  * odx_token_release() - end a token now (DEL_TKN)
@@ -649,6 +697,7 @@ EXPORT_SYMBOL_IF_KUNIT(odx_copy);
 int odx_tokens_init(void)
 {
 	odx_token_next_id = get_random_u64();
+	get_random_bytes(&odx_tombstone_key, sizeof(odx_tombstone_key));
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #define _ODX_INTERNAL_H
 
 #include <linux/blkdev.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/odx.h>
 
@@ -42,6 +43,53 @@ struct odx_dev_stats {
 	unsigned long token_pages;
 };
 
+/* SCSI front (odx_scsi.c): list identifiers remembered, sense bytes kept. */
+#define ODX_SCSI_LISTS		16
+#define ODX_SCSI_SENSE		18
+
+/**
+ * struct odx_scsi_list - a copy operation's outcome, for RECEIVE ROD TOKEN
+ *	INFORMATION
+ * @used: the slot holds an outcome.
+ * @list_id: the LIST IDENTIFIER of the command.
+ * @stamp: when it was recorded (odx_scsi.stamp), to reuse the oldest slot.
+ * @sa: POPULATE TOKEN or WRITE USING TOKEN service action.
+ * @copy_status: COPY OPERATION STATUS.
+ * @cmd_status: the SCSI status the operation ended with.
+ * @sense_len: bytes in @sense.
+ * @sense: the sense data of a failed operation.
+ * @has_token: @token holds the ROD token POPULATE TOKEN created.
+ * @transfer_count: logical blocks.
+ * @token: the token.
+ */
+struct odx_scsi_list {
+	bool used;
+	u32 list_id;
+	u64 stamp;
+	u8 sa;
+	u8 copy_status;
+	u8 cmd_status;
+	u8 sense_len;
+	u8 sense[ODX_SCSI_SENSE];
+	bool has_token;
+	u64 transfer_count;
+	struct odx_token token;
+};
+
+/**
+ * struct odx_scsi - per-device state of the SCSI front
+ * @lock: protects @stamp and @lists.
+ * @d_sense: descriptor format sense (control mode page D_SENSE); READ_ONCE.
+ * @stamp: counts recorded outcomes.
+ * @lists: recent outcomes by list identifier.
+ */
+struct odx_scsi {
+	struct mutex lock;	/* see the kernel-doc above */
+	bool d_sense;
+	u64 stamp;
+	struct odx_scsi_list lists[ODX_SCSI_LISTS];
+};
+
 /**
  * struct odx_dev - one odx block device, /dev/odxN
  * @index: N.
@@ -54,6 +102,7 @@ struct odx_dev_stats {
  * @tokens: live tokens minted here (struct odx_tok.dev_node); under
  *	odx_tokens_lock.
  * @stats: counters.
+ * @scsi: the SCSI front's state.
  *
  * Lifetime: created by odx_dev_create(), unregistered by odx_dev_remove(); freed
  * by the gendisk's ->free_disk once the last reference to the disk is gone.
@@ -67,6 +116,7 @@ struct odx_dev {
 	bool removing;
 	struct list_head tokens;
 	struct odx_dev_stats stats;
+	struct odx_scsi scsi;
 };
 
 /* Module parameters shared by the source files (see odx_core.c). */
@@ -74,6 +124,7 @@ extern unsigned int odx_max_ranges;
 extern u64 odx_max_transfer_bytes;
 extern bool odx_allow_cross_device;
 extern bool odx_share_pages;
+extern bool odx_ddpt_quirk;
 
 int odx_validate_params(const struct odx_device_params *p, const char **why);
 int odx_dev_create(struct odx_device_params *p);
@@ -83,6 +134,24 @@ void odx_dev_designator(const struct odx_dev *dev, u8 *desc);
 void odx_fill_caps(const struct odx_dev *dev, struct odx_caps *caps);
 int odx_blk_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
 		  unsigned long arg);
+
+struct odx_tok;
+int odx_sync_ranges(struct block_device *bdev, const struct odx_data_set_range *ranges,
+		    u32 nr, u64 limit);
+void odx_invalidate_ranges(struct block_device *bdev,
+			   const struct odx_data_set_range *ranges, u32 nr, u64 done);
+int odx_offload_mint(struct odx_dev *dev, struct block_device *bdev,
+		     const struct odx_data_set_range *ranges, u32 nr, u32 ttl_ms,
+		     struct odx_offload_read_output *out);
+int odx_offload_copy(struct odx_dev *dev, struct block_device *bdev,
+		     struct odx_tok *tok, u64 token_offset,
+		     const struct odx_data_set_range *ranges, u32 nr, u64 total,
+		     u64 *copied);
+
+void odx_scsi_init(struct odx_dev *dev);
+void odx_scsi_destroy(struct odx_dev *dev);
+int odx_scsi_ioctl(struct odx_dev *dev, struct block_device *bdev, blk_mode_t mode,
+		   unsigned int cmd, void __user *uarg);
 
 int odx_ctl_init(void);
 void odx_ctl_exit(void);

@@ -22,6 +22,7 @@
 #ifndef _ODX_STORE_H
 #define _ODX_STORE_H
 
+#include <linux/bits.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -30,7 +31,7 @@
 #define ODX_STORE_STRIPES	64
 /* Pages per stripe group: one xarray leaf node, and the unit of batched changes. */
 #define ODX_STORE_GROUP_SHIFT	6
-#define ODX_STORE_GROUP		(1UL << ODX_STORE_GROUP_SHIFT)
+#define ODX_STORE_GROUP		BIT(ODX_STORE_GROUP_SHIFT)
 
 /**
  * struct odx_store - sparse page store of one device

@@ -65,6 +65,20 @@ struct odx_tok {
 };
 
 /**
+ * enum odx_token_fate - why a token is not live (odx_token_fate())
+ * @ODX_FATE_UNKNOWN: never minted, altered, or ended too long ago to tell.
+ * @ODX_FATE_EXPIRED: its inactivity timeout passed.
+ * @ODX_FATE_RELEASED: released (ODX_IOC_RELEASE, DEL_TKN).
+ * @ODX_FATE_REVOKED: its source device was removed.
+ */
+enum odx_token_fate {
+	ODX_FATE_UNKNOWN,
+	ODX_FATE_EXPIRED,
+	ODX_FATE_RELEASED,
+	ODX_FATE_REVOKED,
+};
+
+/**
  * struct odx_token_limits - the token engine's limits (module parameters)
  * @max_tokens: live tokens at most.
  * @max_pages: pages all tokens together may pin.
@@ -92,6 +106,7 @@ void odx_token_put(struct odx_tok *tok);
 int odx_token_release(const struct odx_token *token);
 void odx_token_revoke_dev(struct odx_dev *dev);
 bool odx_token_is_zero(const struct odx_token *token);
+enum odx_token_fate odx_token_fate(const struct odx_token *token);
 bool odx_token_differs(const u8 *a, const u8 *b);
 unsigned long odx_tokens_live(void);
 unsigned long odx_tokens_pinned_pages(void);

@@ -1,0 +1,1254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * odx: the SCSI front. SG_IO on /dev/odxN (sg v3, interface 'S') answers a small
+ * SPC-4/SBC-3 command set, and maps POPULATE TOKEN, RECEIVE ROD TOKEN
+ * INFORMATION and WRITE USING TOKEN onto the token engine, so ddpt and sg3_utils
+ * drive odx unchanged and a token minted here is the one the DSM ioctl takes.
+ *
+ * Commands complete synchronously. SCSI errors come back as CHECK CONDITION
+ * with sense data (fixed format, or descriptor format once the control mode
+ * page's D_SENSE bit is set); a malformed sg_io_hdr fails the ioctl itself.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <scsi/sg.h>
+
+#include "odx_internal.h"
+#include "odx_parse.h"
+#include "odx_token.h"
+
+/* Largest data transfer of one SG_IO. */
+#define ODX_SCSI_MAX_DATA	SZ_8M
+/* Response buffer: the largest response (RECEIVE ROD TOKEN INFORMATION) fits. */
+#define ODX_SCSI_RESP		1024
+/* SG_GET_VERSION_NUM: what the block layer's own SG_IO reports. */
+#define ODX_SG_VERSION		30527
+
+/* Operation codes and service actions (SPC-4, SBC-3). */
+#define TUR			0x00
+#define REQ_SENSE		0x03
+#define INQ			0x12
+#define MODE_SEL6		0x15
+#define MODE_SENSE6		0x1a
+#define READ_CAP10		0x25
+#define READ10			0x28
+#define WRITE10			0x2a
+#define SYNC_CACHE10		0x35
+#define MODE_SEL10		0x55
+#define MODE_SENSE10		0x5a
+#define TPC_OUT			0x83
+#define  SA_POPULATE_TOKEN	0x10
+#define  SA_WRITE_USING_TOKEN	0x11
+#define TPC_IN			0x84
+#define  SA_RRTI		0x07
+#define READ16			0x88
+#define WRITE16			0x8a
+#define SYNC_CACHE16		0x91
+#define SAI16			0x9e
+#define  SA_READ_CAP16		0x10
+#define MAINT_IN		0xa3
+#define  SA_RSOC		0x0c
+
+/* Status, sense keys and additional sense codes (ASC << 8 | ASCQ). */
+#define STAT_GOOD		0x00
+#define STAT_CHECK		0x02
+#define KEY_NO_SENSE		0x00
+#define KEY_ILLEGAL		0x05
+#define KEY_DATA_PROTECT	0x07
+#define KEY_ABORTED		0x0b
+#define ASC_PARAM_LEN		0x1a00	/* parameter list length error */
+#define ASC_BAD_OPCODE		0x2000	/* invalid command operation code */
+#define ASC_LBA_RANGE		0x2100	/* logical block address out of range */
+#define ASC_TOKEN(q)		(0x2300 | (q))	/* invalid token operation */
+#define  TOK_UNSUPPORTED	0x01
+#define  TOK_REMOTE		0x02
+#define  TOK_UNKNOWN		0x04
+#define  TOK_REVOKED		0x06
+#define  TOK_EXPIRED		0x07
+#define  TOK_DELETED		0x09
+#define  TOK_LENGTH		0x0a
+#define ASC_CDB			0x2400	/* invalid field in CDB */
+#define ASC_PARAM		0x2600	/* invalid field in parameter list */
+#define ASC_TOO_MANY_SEGS	0x2608	/* too many segment descriptors */
+#define ASC_WRITE_PROTECTED	0x2700
+#define ASC_NO_SAVING		0x3900	/* saving parameters not supported */
+#define ASC_RESOURCES		0x5503	/* insufficient resources */
+#define ASC_NO_ROD_TOKEN	0x550d	/* insufficient resources to create ROD token */
+#define ASC_INTERNAL		0x4400	/* internal target failure */
+
+/* RECEIVE ROD TOKEN INFORMATION: copy operation status. */
+#define COPY_OK			0x01
+#define COPY_FAILED		0x02
+#define COPY_RESIDUAL		0x04
+/* Transfer count units: logical blocks. */
+#define UNITS_BLOCKS		0xf1
+
+/* The ROD types POPULATE TOKEN accepts: odx tokens are point in time copies. */
+static const u32 odx_rod_types[] = { 0x00800000, 0x00800001, 0x00800002, 0x0080ffff };
+
+/* A command being served. */
+struct odx_scsi_cmd {
+	struct odx_dev *dev;
+	struct block_device *bdev;
+	blk_mode_t mode;
+	u8 cdb[16];
+	unsigned int cdb_len;
+	int dir;
+	void __user *data;
+	u32 data_len;
+	u32 transferred;
+	u8 status;
+	u8 sense_len;
+	u8 sense[ODX_SCSI_SENSE];
+	u8 *resp;
+};
+
+/*
+ * CHECK CONDITION with sense @key/@asc. @field >= 0 adds a sense-key specific
+ * field pointer: byte @field (and @bit if >= 0) of the CDB (@in_cdb) or of the
+ * parameter list.
+ */
+static void odx_sense_field(struct odx_scsi_cmd *cmd, u8 key, u16 asc, bool in_cdb,
+			    int field, int bit)
+{
+	u8 *s = cmd->sense, sks[3] = { 0 };
+
+	if (field >= 0) {
+		sks[0] = 0x80 | (in_cdb ? 0x40 : 0) | (bit >= 0 ? 0x08 | bit : 0);
+		put_unaligned_be16(field, sks + 1);
+	}
+	memset(s, 0, sizeof(cmd->sense));
+	cmd->status = STAT_CHECK;
+	if (READ_ONCE(cmd->dev->scsi.d_sense)) {
+		s[0] = 0x72;
+		s[1] = key;
+		s[2] = asc >> 8;
+		s[3] = asc & 0xff;
+		if (field >= 0) {
+			s[7] = 8;
+			s[8] = 0x02;	/* sense-key specific descriptor */
+			s[9] = 6;
+			memcpy(s + 12, sks, 3);
+		}
+		cmd->sense_len = 8 + s[7];
+	} else {
+		s[0] = 0x70;
+		s[2] = key;
+		s[7] = 10;
+		s[12] = asc >> 8;
+		s[13] = asc & 0xff;
+		memcpy(s + 15, sks, 3);
+		cmd->sense_len = 18;
+	}
+}
+
+static void odx_sense(struct odx_scsi_cmd *cmd, u8 key, u16 asc)
+{
+	odx_sense_field(cmd, key, asc, false, -1, -1);
+}
+
+static void odx_bad_cdb(struct odx_scsi_cmd *cmd, int field, int bit)
+{
+	odx_sense_field(cmd, KEY_ILLEGAL, ASC_CDB, true, field, bit);
+}
+
+static void odx_bad_param(struct odx_scsi_cmd *cmd, int field)
+{
+	odx_sense_field(cmd, KEY_ILLEGAL, ASC_PARAM, false, field, -1);
+}
+
+/* Data-in: hand @len bytes of @buf to the caller, at most @alloc of them. */
+static int odx_data_in(struct odx_scsi_cmd *cmd, const void *buf, u32 len, u32 alloc)
+{
+	u32 n = min3(len, alloc, cmd->dir == SG_DXFER_TO_DEV ? 0 : cmd->data_len);
+
+	if (n && copy_to_user(cmd->data, buf, n))
+		return -EFAULT;
+	cmd->transferred = n;
+	return 0;
+}
+
+/*
+ * Data-out: the parameter list (@len bytes, from a CDB field at byte @field). A
+ * caller buffer shorter than the CDB says is refused, never read past.
+ * Return: a buffer to kvfree(), NULL with sense set, or an ERR_PTR.
+ */
+static void *odx_data_out(struct odx_scsi_cmd *cmd, u32 len, int field)
+{
+	void *buf;
+
+	if (cmd->dir != SG_DXFER_TO_DEV || cmd->data_len < len) {
+		odx_bad_cdb(cmd, field, -1);
+		return NULL;
+	}
+	buf = kvmalloc(len, GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(buf, cmd->data, len)) {
+		kvfree(buf);
+		return ERR_PTR(-EFAULT);
+	}
+	cmd->transferred = len;
+	return buf;
+}
+
+static u64 odx_nr_blocks(const struct odx_dev *dev)
+{
+	return dev->size_bytes / dev->block_size;
+}
+
+static const u8 odx_vpd_pages[] = { 0x00, 0x80, 0x83, 0x8f, 0xb0 };
+/* Supported Commands descriptor body: list length, then opcode, SA count, SAs. */
+static const u8 odx_tpc_commands[] = {
+	7, TPC_OUT, 2, SA_POPULATE_TOKEN, SA_WRITE_USING_TOKEN, TPC_IN, 1, SA_RRTI,
+};
+
+/* Standard INQUIRY data and the VPD pages. */
+static int odx_inquiry(struct odx_scsi_cmd *cmd)
+{
+	struct odx_dev *dev = cmd->dev;
+	u32 alloc = get_unaligned_be16(cmd->cdb + 3), len;
+	u8 *r = cmd->resp, *d;
+	struct odx_caps caps;
+
+	if (cmd->cdb[1] & 0xfe) {
+		odx_bad_cdb(cmd, 1, -1);
+		return 0;
+	}
+	if (!(cmd->cdb[1] & 0x01)) {
+		if (cmd->cdb[2]) {
+			odx_bad_cdb(cmd, 2, -1);
+			return 0;
+		}
+		r[0] = 0x00;		/* connected direct-access block device */
+		r[2] = 0x06;		/* SPC-4 */
+		r[3] = 0x12;		/* HISUP, response data format 2 */
+		r[4] = 74 - 5;
+		r[5] = 0x08;		/* 3PC: third-party copy */
+		r[7] = 0x02;		/* CMDQUE */
+		memcpy(r + 8, "LINUX   ", 8);
+		memcpy(r + 16, "odx             ", 16);
+		memcpy(r + 32, "0001", 4);
+		put_unaligned_be16(0x00c0, r + 58);	/* SAM-4 */
+		put_unaligned_be16(0x0460, r + 60);	/* SPC-4 */
+		put_unaligned_be16(0x04c0, r + 62);	/* SBC-3 */
+		return odx_data_in(cmd, r, 74, alloc);
+	}
+
+	odx_fill_caps(dev, &caps);
+	r[1] = cmd->cdb[2];
+	switch (cmd->cdb[2]) {
+	case 0x00:		/* supported VPD pages */
+		memcpy(r + 4, odx_vpd_pages, sizeof(odx_vpd_pages));
+		len = 4 + sizeof(odx_vpd_pages);
+		break;
+	case 0x80:		/* unit serial number */
+		len = 4 + snprintf(r + 4, 32, "ODX%08X", dev->index);
+		break;
+	case 0x83:		/* device identification */
+		d = r + 4;
+		/* NAA designator, the token's creator descriptor (20 bytes). */
+		odx_dev_designator(dev, d);
+		memset(d + 20, 0, 8);
+		d += 20;
+		/* T10 vendor ID designator: vendor, product, index. */
+		d[0] = 0x02;	/* ASCII */
+		d[1] = 0x01;	/* logical unit, T10 vendor ID */
+		d[3] = 8 + 12;
+		snprintf(d + 4, 8 + 12 + 1, "LINUX   odx%09u", dev->index);
+		d += 4 + d[3];
+		len = d - r;
+		break;
+	case 0x8f:		/* third-party copy */
+		d = r + 4;
+		/* Block Device ROD Token Limits: first, as Windows requires. */
+		put_unaligned_be16(0x0000, d);
+		put_unaligned_be16(0x20, d + 2);
+		put_unaligned_be16(caps.maximum_data_descriptors, d + 10);
+		put_unaligned_be32(caps.maximum_token_lifetime, d + 12);
+		put_unaligned_be32(caps.default_token_lifetime, d + 16);
+		put_unaligned_be64(div_u64(caps.optimal_transfer_count, dev->block_size),
+				   d + 20);
+		put_unaligned_be64(div_u64(caps.optimal_transfer_count, dev->block_size),
+				   d + 28);
+		d += 36;
+		/* Supported Commands: POPULATE TOKEN, WRITE USING TOKEN, RRTI. */
+		put_unaligned_be16(0x0001, d);
+		put_unaligned_be16(8, d + 2);
+		memcpy(d + 4, odx_tpc_commands, sizeof(odx_tpc_commands));
+		d += 12;
+		/* ROD Token Features, with the block device specific descriptor. */
+		put_unaligned_be16(0x0106, d);
+		put_unaligned_be16(44 + 48, d + 2);
+		d[4] = 0x00;	/* no remote tokens */
+		put_unaligned_be32(1, d + 16);
+		put_unaligned_be32(caps.maximum_token_lifetime, d + 20);
+		put_unaligned_be32(caps.maximum_token_lifetime, d + 24);
+		put_unaligned_be16(48, d + 46);
+		d[48] = 0x00;	/* direct-access block device */
+		put_unaligned_be16(44, d + 50);
+		put_unaligned_be16(caps.optimal_transfer_length_granularity, d + 54);
+		put_unaligned_be64(caps.maximum_token_size, d + 56);
+		put_unaligned_be64(caps.optimal_transfer_count, d + 64);
+		put_unaligned_be64(caps.optimal_transfer_count, d + 72);
+		put_unaligned_be64(caps.optimal_transfer_count, d + 80);
+		d += 4 + 44 + 48;
+		/* Supported ROD Types: point in time (in and out), block zero (in). */
+		put_unaligned_be16(0x0108, d);
+		put_unaligned_be16(4 + 2 * 64, d + 2);
+		put_unaligned_be16(2 * 64, d + 6);
+		put_unaligned_be32(ODX_TOKEN_TYPE_POINT_IN_TIME, d + 8);
+		d[8 + 4] = 0x03;
+		put_unaligned_be32(ODX_TOKEN_TYPE_ZERO_DATA, d + 8 + 64);
+		d[8 + 64 + 4] = 0x02;
+		d += 4 + 4 + 2 * 64;
+		/* General Copy Operations: one copy at a time per command. */
+		put_unaligned_be16(0x8001, d);
+		put_unaligned_be16(0x20, d + 2);
+		put_unaligned_be32(ODX_SCSI_LISTS, d + 4);
+		put_unaligned_be32(ODX_SCSI_LISTS, d + 8);
+		put_unaligned_be32(min_t(u64, caps.maximum_transfer_size, U32_MAX), d + 12);
+		d[16] = ilog2(dev->block_size);
+		d += 36;
+		len = d - r;
+		break;
+	case 0xb0:		/* block limits */
+		len = 64;
+		put_unaligned_be16(caps.optimal_transfer_length_granularity, r + 6);
+		put_unaligned_be32(ODX_SCSI_MAX_DATA / dev->block_size, r + 8);
+		put_unaligned_be32(ODX_SCSI_MAX_DATA / dev->block_size, r + 12);
+		break;
+	default:
+		odx_bad_cdb(cmd, 2, -1);
+		return 0;
+	}
+	put_unaligned_be16(len - 4, r + 2);
+	return odx_data_in(cmd, r, len, alloc);
+}
+
+static int odx_read_capacity(struct odx_scsi_cmd *cmd, bool is16)
+{
+	u64 last = odx_nr_blocks(cmd->dev) - 1;
+	u8 *r = cmd->resp;
+
+	if (!is16) {
+		put_unaligned_be32(min_t(u64, last, U32_MAX), r);
+		put_unaligned_be32(cmd->dev->block_size, r + 4);
+		return odx_data_in(cmd, r, 8, 8);
+	}
+	put_unaligned_be64(last, r);
+	put_unaligned_be32(cmd->dev->block_size, r + 8);
+	/* Logical blocks per physical block exponent: pages are the unit. */
+	r[13] = ilog2(PAGE_SIZE / cmd->dev->block_size);
+	return odx_data_in(cmd, r, 32, get_unaligned_be32(cmd->cdb + 10));
+}
+
+/* Write back cached pages of a byte range, and drop them after a write. */
+static int odx_rw_sync(struct odx_scsi_cmd *cmd, u64 pos, u64 len)
+{
+	struct odx_data_set_range r = { pos, len };
+
+	return odx_sync_ranges(cmd->bdev, &r, 1, len);
+}
+
+/* READ and WRITE (10/16): data through the caller's buffer, like O_DIRECT. */
+static int odx_rw(struct odx_scsi_cmd *cmd, bool write, bool is16)
+{
+	struct odx_dev *dev = cmd->dev;
+	u64 lba = is16 ? get_unaligned_be64(cmd->cdb + 2) : get_unaligned_be32(cmd->cdb + 2);
+	u32 nr = is16 ? get_unaligned_be32(cmd->cdb + 10) : get_unaligned_be16(cmd->cdb + 7);
+	u64 pos, len = (u64)nr * dev->block_size;
+	void *buf;
+	int err;
+
+	if (!(cmd->mode & (write ? BLK_OPEN_WRITE : BLK_OPEN_READ)))
+		return -EBADF;
+	if (lba > odx_nr_blocks(dev) || nr > odx_nr_blocks(dev) - lba) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_LBA_RANGE);
+		return 0;
+	}
+	if (write && bdev_read_only(cmd->bdev)) {
+		odx_sense(cmd, KEY_DATA_PROTECT, ASC_WRITE_PROTECTED);
+		return 0;
+	}
+	if (!nr)
+		return 0;
+	if (len > cmd->data_len ||
+	    cmd->dir != (write ? SG_DXFER_TO_DEV : SG_DXFER_FROM_DEV)) {
+		odx_bad_cdb(cmd, is16 ? 10 : 7, -1);
+		return 0;
+	}
+	pos = lba * dev->block_size;
+
+	if (write) {
+		buf = odx_data_out(cmd, len, is16 ? 10 : 7);
+		if (IS_ERR_OR_NULL(buf))
+			return PTR_ERR_OR_ZERO(buf);
+		err = odx_rw_sync(cmd, pos, len);
+		if (!err)
+			err = odx_store_write(&dev->store, pos, buf, len, GFP_NOIO);
+		odx_invalidate_ranges(cmd->bdev, &(struct odx_data_set_range){ pos, len },
+				      1, len);
+	} else {
+		buf = kvmalloc(len, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		err = odx_rw_sync(cmd, pos, len);
+		if (!err)
+			err = odx_store_read(&dev->store, pos, buf, len);
+		if (!err)
+			err = odx_data_in(cmd, buf, len, len);
+	}
+	kvfree(buf);
+	if (err == -ENOMEM) {
+		odx_sense(cmd, KEY_ABORTED, ASC_RESOURCES);
+		err = 0;
+	}
+	return err;
+}
+
+/* The control mode page (0x0A), as current, changeable or default values. */
+static unsigned int odx_control_page(struct odx_scsi_cmd *cmd, u8 *p, u8 pc)
+{
+	memset(p, 0, 12);
+	p[0] = 0x0a;
+	p[1] = 10;
+	if (pc == 1)
+		p[2] = 0x04;	/* only D_SENSE can change */
+	else if (pc == 0)
+		p[2] = READ_ONCE(cmd->dev->scsi.d_sense) ? 0x04 : 0;
+	if (pc != 1)
+		put_unaligned_be16(0xffff, p + 8);	/* busy timeout: unlimited */
+	return 12;
+}
+
+static int odx_mode_sense(struct odx_scsi_cmd *cmd, bool is10)
+{
+	struct odx_dev *dev = cmd->dev;
+	bool dbd = cmd->cdb[1] & 0x08;
+	u8 pc = cmd->cdb[2] >> 6, page = cmd->cdb[2] & 0x3f, *r = cmd->resp, *p;
+	unsigned int hdr = is10 ? 8 : 4, len;
+	u32 alloc = is10 ? get_unaligned_be16(cmd->cdb + 7) : cmd->cdb[4];
+
+	if (pc == 3) {
+		odx_sense_field(cmd, KEY_ILLEGAL, ASC_NO_SAVING, true, 2, 7);
+		return 0;
+	}
+	if ((page != 0x0a && page != 0x3f) || cmd->cdb[3]) {
+		odx_bad_cdb(cmd, page != 0x0a && page != 0x3f ? 2 : 3, -1);
+		return 0;
+	}
+	p = r + hdr;
+	if (!dbd) {
+		/* One short block descriptor: blocks (capped) and block length. */
+		put_unaligned_be32(min_t(u64, odx_nr_blocks(dev), U32_MAX), p);
+		put_unaligned_be32(dev->block_size, p + 4);
+		p += 8;
+	}
+	p += odx_control_page(cmd, p, pc);
+	len = p - r;
+	if (is10) {
+		put_unaligned_be16(len - 2, r);
+		r[3] = bdev_read_only(cmd->bdev) ? 0x80 : 0;
+		put_unaligned_be16(dbd ? 0 : 8, r + 6);
+	} else {
+		r[0] = len - 1;
+		r[2] = bdev_read_only(cmd->bdev) ? 0x80 : 0;
+		r[3] = dbd ? 0 : 8;
+	}
+	return odx_data_in(cmd, r, len, alloc);
+}
+
+/* MODE SELECT: only the control page's D_SENSE bit can change. */
+static int odx_mode_select(struct odx_scsi_cmd *cmd, bool is10)
+{
+	u32 len = is10 ? get_unaligned_be16(cmd->cdb + 7) : cmd->cdb[4];
+	unsigned int hdr = is10 ? 8 : 4, bdl, off;
+	u8 cur[12], *pl, *p;
+
+	if (!(cmd->cdb[1] & 0x10)) {
+		odx_bad_cdb(cmd, 1, 4);		/* PF must be set */
+		return 0;
+	}
+	if (cmd->cdb[1] & 0x01) {
+		odx_bad_cdb(cmd, 1, 0);		/* SP: nothing can be saved */
+		return 0;
+	}
+	if (!len)
+		return 0;
+	pl = odx_data_out(cmd, len, is10 ? 7 : 4);
+	if (IS_ERR_OR_NULL(pl))
+		return PTR_ERR_OR_ZERO(pl);
+	if (len < hdr) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		goto out;
+	}
+	bdl = is10 ? get_unaligned_be16(pl + 6) : pl[3];
+	off = hdr + bdl;
+	if (bdl && (bdl != 8 || len < off ||
+		    get_unaligned_be32(pl + hdr + 4) != cmd->dev->block_size)) {
+		odx_bad_param(cmd, is10 ? 6 : 3);
+		goto out;
+	}
+	if (len == off)
+		goto out;
+	p = pl + off;
+	if (len < off + 12 || (p[0] & 0x3f) != 0x0a || p[1] != 10) {
+		odx_bad_param(cmd, off);
+		goto out;
+	}
+	odx_control_page(cmd, cur, 0);
+	/* Anything but D_SENSE must stay as it is. */
+	if ((p[2] & ~0x04) != cur[2] || memcmp(p + 3, cur + 3, 9)) {
+		odx_bad_param(cmd, off + 2);
+		goto out;
+	}
+	if (len > off + 12) {
+		odx_bad_param(cmd, off + 12);
+		goto out;
+	}
+	WRITE_ONCE(cmd->dev->scsi.d_sense, !!(p[2] & 0x04));
+out:
+	kvfree(pl);
+	return 0;
+}
+
+/* The commands REPORT SUPPORTED OPERATION CODES lists. */
+static const struct odx_opcode {
+	u8 op;
+	u8 sa;
+	bool has_sa;
+	u8 len;
+} odx_opcodes[] = {
+	{ TUR, 0, false, 6 },
+	{ REQ_SENSE, 0, false, 6 },
+	{ INQ, 0, false, 6 },
+	{ MODE_SEL6, 0, false, 6 },
+	{ MODE_SENSE6, 0, false, 6 },
+	{ READ_CAP10, 0, false, 10 },
+	{ READ10, 0, false, 10 },
+	{ WRITE10, 0, false, 10 },
+	{ SYNC_CACHE10, 0, false, 10 },
+	{ MODE_SEL10, 0, false, 10 },
+	{ MODE_SENSE10, 0, false, 10 },
+	{ TPC_OUT, SA_POPULATE_TOKEN, true, 16 },
+	{ TPC_OUT, SA_WRITE_USING_TOKEN, true, 16 },
+	{ TPC_IN, SA_RRTI, true, 16 },
+	{ READ16, 0, false, 16 },
+	{ WRITE16, 0, false, 16 },
+	{ SYNC_CACHE16, 0, false, 16 },
+	{ SAI16, SA_READ_CAP16, true, 16 },
+	{ MAINT_IN, SA_RSOC, true, 12 },
+};
+
+static int odx_rsoc(struct odx_scsi_cmd *cmd)
+{
+	u8 ro = cmd->cdb[2] & 0x07, op = cmd->cdb[3], *r = cmd->resp, *d;
+	bool rctd = cmd->cdb[2] & 0x80, op_has_sa = false, found = false;
+	u16 sa = get_unaligned_be16(cmd->cdb + 4);
+	u32 alloc = get_unaligned_be32(cmd->cdb + 6);
+	const struct odx_opcode *o = NULL;
+	unsigned int i, len;
+
+	if (ro == 0) {
+		d = r + 4;
+		for (i = 0; i < ARRAY_SIZE(odx_opcodes); i++) {
+			o = &odx_opcodes[i];
+			d[0] = o->op;
+			put_unaligned_be16(o->sa, d + 2);
+			d[5] = (o->has_sa ? 0x01 : 0) | (rctd ? 0x02 : 0);
+			put_unaligned_be16(o->len, d + 6);
+			d += 8;
+			if (rctd) {
+				/* Command timeouts descriptor: none given. */
+				put_unaligned_be16(10, d);
+				d += 12;
+			}
+		}
+		len = d - r;
+		put_unaligned_be32(len - 4, r);
+		return odx_data_in(cmd, r, len, alloc);
+	}
+	if (ro > 3) {
+		odx_bad_cdb(cmd, 2, 0);
+		return 0;
+	}
+	/*
+	 * One command: RO 1 names one without service actions, RO 2 one with,
+	 * RO 3 either. Naming the wrong kind is an invalid field.
+	 */
+	for (i = 0; i < ARRAY_SIZE(odx_opcodes); i++) {
+		if (odx_opcodes[i].op != op)
+			continue;
+		op_has_sa = odx_opcodes[i].has_sa;
+		if (!op_has_sa || odx_opcodes[i].sa == sa) {
+			o = &odx_opcodes[i];
+			found = true;
+			break;
+		}
+	}
+	if (i < ARRAY_SIZE(odx_opcodes) || op_has_sa) {
+		if ((ro == 1 && op_has_sa) || (ro == 2 && !op_has_sa)) {
+			odx_bad_cdb(cmd, 2, 0);
+			return 0;
+		}
+	}
+	len = 4;
+	if (found) {
+		r[1] = 0x03 | (rctd ? 0x80 : 0);	/* supported as the standard says */
+		put_unaligned_be16(o->len, r + 2);
+		memset(r + 4, 0xff, o->len);
+		r[4] = o->op;
+		if (o->has_sa)
+			r[5] = o->sa;
+		len += o->len;
+		if (rctd) {
+			put_unaligned_be16(10, r + len);
+			len += 12;
+		}
+	} else {
+		r[1] = 0x01;	/* not supported */
+	}
+	return odx_data_in(cmd, r, len, alloc);
+}
+
+/* The list slot for @list_id: the one holding it, else a free or the oldest one. */
+static struct odx_scsi_list *odx_list_slot(struct odx_scsi *s, u32 list_id)
+{
+	struct odx_scsi_list *l, *pick = NULL;
+
+	lockdep_assert_held(&s->lock);
+	for (l = s->lists; l < s->lists + ODX_SCSI_LISTS; l++) {
+		if (l->used && l->list_id == list_id)
+			return l;
+		if (!pick || (pick->used && (!l->used || l->stamp < pick->stamp)))
+			pick = l;
+	}
+	return pick;
+}
+
+/* Record a copy operation's outcome for RECEIVE ROD TOKEN INFORMATION. */
+static void odx_list_record(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, u8 copy_status,
+			    u64 count, const struct odx_token *token)
+{
+	struct odx_scsi *s = &cmd->dev->scsi;
+	struct odx_scsi_list *l;
+
+	mutex_lock(&s->lock);
+	l = odx_list_slot(s, list_id);
+	memset(l, 0, sizeof(*l));
+	l->used = true;
+	l->list_id = list_id;
+	l->stamp = ++s->stamp;
+	l->sa = sa;
+	l->copy_status = copy_status;
+	l->transfer_count = count;
+	if (cmd->status) {
+		l->cmd_status = cmd->status;
+		l->sense_len = cmd->sense_len;
+		memcpy(l->sense, cmd->sense, cmd->sense_len);
+	}
+	if (token) {
+		l->has_token = true;
+		l->token = *token;
+	}
+	mutex_unlock(&s->lock);
+}
+
+/*
+ * Block device range descriptors (16 bytes each at @d, @len bytes) into byte
+ * ranges. Sense is set on failure.
+ */
+static int odx_scsi_ranges(struct odx_scsi_cmd *cmd, const u8 *d, u32 len, u32 off,
+			   struct odx_data_set_range *ranges, u32 *nr, u64 *total)
+{
+	struct odx_dev *dev = cmd->dev;
+	struct odx_dsm_limits lim = {
+		.block_size = dev->block_size,
+		.capacity = dev->size_bytes,
+		.max_ranges = odx_max_ranges,
+	};
+	u32 i, n = len / 16;
+
+	if (!len || len % 16) {
+		odx_bad_param(cmd, off - 2);
+		return -EINVAL;
+	}
+	if (n > odx_max_ranges || n > ODX_MAX_RANGES_LIMIT) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_TOO_MANY_SEGS);
+		return -EINVAL;
+	}
+	/*
+	 * ddpt 0.97 (Debian 12) writes each descriptor one byte early, and then
+	 * the list length over the first LBA's top byte: with ddpt_quirk, read
+	 * them where it puts them (LBAs stay below 2^56).
+	 */
+	if (READ_ONCE(odx_ddpt_quirk))
+		d--;
+	for (i = 0; i < n; i++) {
+		u64 lba = get_unaligned_be64(d + 16 * i);
+		u32 blocks = get_unaligned_be32(d + 16 * i + 8);
+
+		if (READ_ONCE(odx_ddpt_quirk))
+			lba &= GENMASK_ULL(55, 0);
+		if (!blocks) {
+			odx_bad_param(cmd, off + 16 * i + 8);
+			return -EINVAL;
+		}
+		if (lba > odx_nr_blocks(dev) || blocks > odx_nr_blocks(dev) - lba) {
+			odx_sense(cmd, KEY_ILLEGAL, ASC_LBA_RANGE);
+			return -EINVAL;
+		}
+		ranges[i].starting_offset = lba * dev->block_size;
+		ranges[i].length_in_bytes = (u64)blocks * dev->block_size;
+	}
+	if (odx_ranges_check(ranges, n, &lim, total)) {
+		odx_bad_param(cmd, off);
+		return -EINVAL;
+	}
+	*nr = n;
+	return 0;
+}
+
+/* Sense for an errno from the token engine or the copy. */
+static void odx_errno_sense(struct odx_scsi_cmd *cmd, int err, u16 resources)
+{
+	switch (err) {
+	case -ENOSPC:
+	case -EDQUOT:
+		odx_sense(cmd, KEY_ILLEGAL, resources);
+		break;
+	case -ENOMEM:
+		odx_sense(cmd, KEY_ABORTED, ASC_RESOURCES);
+		break;
+	default:
+		odx_sense(cmd, KEY_ABORTED, ASC_INTERNAL);
+		break;
+	}
+}
+
+static int odx_populate_token(struct odx_scsi_cmd *cmd)
+{
+	u32 list_id = get_unaligned_be32(cmd->cdb + 6);
+	u32 len = get_unaligned_be32(cmd->cdb + 10), ttl, type, nr;
+	struct odx_offload_read_output *out = NULL;
+	struct odx_data_set_range *ranges = NULL;
+	u64 total;
+	u8 *pl;
+	int err;
+
+	if (!(cmd->mode & BLK_OPEN_READ))
+		return -EBADF;
+	if (!len)
+		return 0;
+	if (len < 16 + 16 || len > 16 + 16 * ODX_MAX_RANGES_LIMIT) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		return 0;
+	}
+	pl = odx_data_out(cmd, len, 10);
+	if (IS_ERR_OR_NULL(pl))
+		return PTR_ERR_OR_ZERO(pl);
+
+	ttl = get_unaligned_be32(pl + 4);
+	type = (pl[2] & 0x02) ? get_unaligned_be32(pl + 8) : 0;
+	if (get_unaligned_be16(pl) + 2 > len) {
+		odx_bad_param(cmd, 0);
+		goto out;
+	}
+	if (ttl > odx_token_limits.max_ttl_ms / 1000) {
+		odx_bad_param(cmd, 4);
+		goto out;
+	}
+	if (type) {
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(odx_rod_types); i++)
+			if (odx_rod_types[i] == type)
+				break;
+		if (i == ARRAY_SIZE(odx_rod_types)) {
+			odx_bad_param(cmd, 8);
+			goto out;
+		}
+	}
+	if (16 + get_unaligned_be16(pl + 14) > len) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		goto out;
+	}
+	ranges = kcalloc(ODX_MAX_RANGES_LIMIT, sizeof(*ranges), GFP_KERNEL);
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!ranges || !out) {
+		err = -ENOMEM;
+		goto out_err;
+	}
+	if (odx_scsi_ranges(cmd, pl + 16, get_unaligned_be16(pl + 14), 16, ranges, &nr,
+			    &total))
+		goto out;
+
+	err = odx_offload_mint(cmd->dev, cmd->bdev, ranges, nr, ttl * 1000, out);
+	if (err == -EINTR)
+		goto out_err;
+	if (err) {
+		odx_errno_sense(cmd, err, ASC_NO_ROD_TOKEN);
+		odx_list_record(cmd, list_id, SA_POPULATE_TOKEN, COPY_FAILED, 0, NULL);
+		goto out;
+	}
+	odx_list_record(cmd, list_id, SA_POPULATE_TOKEN,
+			out->length_protected < total ? COPY_RESIDUAL : COPY_OK,
+			div_u64(out->length_protected, cmd->dev->block_size), &out->token);
+	err = 0;
+	goto out_err;
+out:
+	err = 0;
+out_err:
+	kfree(out);
+	kfree(ranges);
+	kvfree(pl);
+	return err;
+}
+
+/* Sense for a token the engine would not take. */
+static void odx_token_sense(struct odx_scsi_cmd *cmd, const struct odx_token *token,
+			    int err)
+{
+	static const u8 ascq[] = {
+		[ODX_FATE_UNKNOWN] = TOK_UNKNOWN,
+		[ODX_FATE_EXPIRED] = TOK_EXPIRED,
+		[ODX_FATE_RELEASED] = TOK_DELETED,
+		[ODX_FATE_REVOKED] = TOK_REVOKED,
+	};
+
+	if (err == -EXDEV)
+		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_REMOTE));
+	else
+		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(ascq[odx_token_fate(token)]));
+}
+
+static int odx_write_using_token(struct odx_scsi_cmd *cmd)
+{
+	u32 list_id = get_unaligned_be32(cmd->cdb + 6);
+	u32 len = get_unaligned_be32(cmd->cdb + 10), nr;
+	struct odx_data_set_range *ranges = NULL;
+	struct odx_dev *dev = cmd->dev;
+	const struct odx_token *token;
+	struct odx_tok *tok = NULL;
+	u64 offset, total, copied;
+	bool immed, del;
+	u8 *pl;
+	int err;
+
+	if (!(cmd->mode & BLK_OPEN_WRITE))
+		return -EBADF;
+	if (!len)
+		return 0;
+	if (len < 536 + 16 || len > 536 + 16 * ODX_MAX_RANGES_LIMIT) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		return 0;
+	}
+	if (bdev_read_only(cmd->bdev)) {
+		odx_sense(cmd, KEY_DATA_PROTECT, ASC_WRITE_PROTECTED);
+		return 0;
+	}
+	pl = odx_data_out(cmd, len, 10);
+	if (IS_ERR_OR_NULL(pl))
+		return PTR_ERR_OR_ZERO(pl);
+	immed = pl[2] & 0x01;
+	del = pl[2] & 0x02;
+	token = (const struct odx_token *)(pl + 16);
+
+	if (get_unaligned_be16(pl) + 2 > len) {
+		odx_bad_param(cmd, 0);
+		goto out;
+	}
+	if (536 + get_unaligned_be16(pl + 534) > len) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		goto out;
+	}
+	ranges = kcalloc(ODX_MAX_RANGES_LIMIT, sizeof(*ranges), GFP_KERNEL);
+	if (!ranges) {
+		err = -ENOMEM;
+		goto out_err;
+	}
+	if (odx_scsi_ranges(cmd, pl + 536, get_unaligned_be16(pl + 534), 536, ranges, &nr,
+			    &total))
+		goto out;
+	/* OFFSET INTO ROD counts the destination's logical blocks. */
+	if (check_mul_overflow(get_unaligned_be64(pl + 8), (u64)dev->block_size,
+			       &offset)) {
+		odx_bad_param(cmd, 8);
+		goto out;
+	}
+	if (get_unaligned_be16(token->token_id_length) != ODX_TOKEN_ID_LENGTH) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_LENGTH));
+		goto out;
+	}
+	if (odx_token_is_zero(token)) {
+		if (offset) {
+			odx_bad_param(cmd, 8);
+			goto out;
+		}
+		del = false;
+	} else if (get_unaligned_be32(token->token_type) != ODX_TOKEN_TYPE_POINT_IN_TIME) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_UNSUPPORTED));
+		goto out;
+	} else {
+		err = odx_token_get(token, dev, READ_ONCE(odx_allow_cross_device), &tok);
+		if (err) {
+			if (err == -EKEYREJECTED)
+				atomic64_inc(&dev->stats.invalid_token_uses);
+			odx_token_sense(cmd, token, err);
+			goto out;
+		}
+		if (offset >= tok->length) {
+			odx_bad_param(cmd, 8);
+			goto out_put;
+		}
+	}
+
+	err = odx_offload_copy(dev, cmd->bdev, tok, offset, ranges, nr, total, &copied);
+	if (err == -EINTR)
+		goto out_put_err;
+	if (err) {
+		odx_errno_sense(cmd, err, ASC_RESOURCES);
+		odx_list_record(cmd, list_id, SA_WRITE_USING_TOKEN, COPY_FAILED, 0, NULL);
+		/* IMMED: the command was taken; the failure is RRTI's to tell. */
+		if (immed) {
+			cmd->status = STAT_GOOD;
+			cmd->sense_len = 0;
+		}
+		goto out_put;
+	}
+	if (del)
+		odx_token_release(token);
+	odx_list_record(cmd, list_id, SA_WRITE_USING_TOKEN,
+			copied < total ? COPY_RESIDUAL : COPY_OK,
+			div_u64(copied, dev->block_size), NULL);
+out_put:
+	err = 0;
+out_put_err:
+	if (tok)
+		odx_token_put(tok);
+	goto out_err;
+out:
+	err = 0;
+out_err:
+	kfree(ranges);
+	kvfree(pl);
+	return err;
+}
+
+/* RECEIVE ROD TOKEN INFORMATION: what became of a list identifier. */
+static int odx_rrti(struct odx_scsi_cmd *cmd)
+{
+	u32 list_id = get_unaligned_be32(cmd->cdb + 2);
+	u32 alloc = get_unaligned_be32(cmd->cdb + 10);
+	struct odx_scsi *s = &cmd->dev->scsi;
+	struct odx_scsi_list *l;
+	u8 *r = cmd->resp, *d;
+	unsigned int len;
+
+	mutex_lock(&s->lock);
+	l = odx_list_slot(s, list_id);
+	if (!l->used || l->list_id != list_id) {
+		mutex_unlock(&s->lock);
+		odx_bad_cdb(cmd, 2, -1);
+		return 0;
+	}
+	r[4] = l->sa;
+	r[5] = l->copy_status;
+	r[12] = l->cmd_status;
+	r[13] = l->sense_len;	/* length of the sense data field */
+	r[14] = l->sense_len;
+	r[15] = UNITS_BLOCKS;
+	put_unaligned_be64(l->transfer_count, r + 16);
+	memcpy(r + 32, l->sense, l->sense_len);
+	d = r + 32 + l->sense_len;
+	if (l->has_token) {
+		put_unaligned_be32(2 + ODX_TOKEN_LENGTH, d);
+		memcpy(d + 6, &l->token, ODX_TOKEN_LENGTH);
+		d += 6 + ODX_TOKEN_LENGTH;
+	} else {
+		d += 4;
+	}
+	mutex_unlock(&s->lock);
+	len = d - r;
+	put_unaligned_be32(len - 4, r);
+	return odx_data_in(cmd, r, len, alloc);
+}
+
+/* Run one command; sense in @cmd for SCSI errors, an errno for the ioctl's. */
+static int odx_scsi_exec(struct odx_scsi_cmd *cmd)
+{
+	const u8 *cdb = cmd->cdb;
+	u8 sa = cdb[1] & 0x1f;
+
+	switch (cdb[0]) {
+	case TUR:
+	case SYNC_CACHE10:
+	case SYNC_CACHE16:
+		return 0;
+	case REQ_SENSE:
+		/* Sense is reported with each command: nothing is pending. */
+		memset(cmd->resp, 0, 18);
+		cmd->resp[0] = READ_ONCE(cmd->dev->scsi.d_sense) ? 0x72 : 0x70;
+		if (cmd->resp[0] == 0x70)
+			cmd->resp[7] = 10;
+		return odx_data_in(cmd, cmd->resp, cmd->resp[0] == 0x70 ? 18 : 8, cdb[4]);
+	case INQ:
+		return odx_inquiry(cmd);
+	case READ_CAP10:
+		return odx_read_capacity(cmd, false);
+	case SAI16:
+		if (sa != SA_READ_CAP16)
+			break;
+		return odx_read_capacity(cmd, true);
+	case READ10:
+	case READ16:
+		return odx_rw(cmd, false, cdb[0] == READ16);
+	case WRITE10:
+	case WRITE16:
+		return odx_rw(cmd, true, cdb[0] == WRITE16);
+	case MODE_SENSE6:
+	case MODE_SENSE10:
+		return odx_mode_sense(cmd, cdb[0] == MODE_SENSE10);
+	case MODE_SEL6:
+	case MODE_SEL10:
+		return odx_mode_select(cmd, cdb[0] == MODE_SEL10);
+	case MAINT_IN:
+		if (sa != SA_RSOC)
+			break;
+		return odx_rsoc(cmd);
+	case TPC_OUT:
+		if (sa == SA_POPULATE_TOKEN)
+			return odx_populate_token(cmd);
+		if (sa == SA_WRITE_USING_TOKEN)
+			return odx_write_using_token(cmd);
+		break;
+	case TPC_IN:
+		if (sa != SA_RRTI)
+			break;
+		return odx_rrti(cmd);
+	default:
+		odx_sense(cmd, KEY_ILLEGAL, ASC_BAD_OPCODE);
+		return 0;
+	}
+	/* A known operation code with a service action odx does not serve. */
+	odx_bad_cdb(cmd, 1, 4);
+	return 0;
+}
+
+/* Read the caller's sg_io_hdr (either ABI). */
+static int odx_get_hdr(struct sg_io_hdr *hdr, const void __user *uarg)
+{
+#ifdef CONFIG_COMPAT
+	if (in_compat_syscall()) {
+		struct compat_sg_io_hdr c;
+
+		if (copy_from_user(&c, uarg, sizeof(c)))
+			return -EFAULT;
+		*hdr = (struct sg_io_hdr) {
+			.interface_id = c.interface_id,
+			.dxfer_direction = c.dxfer_direction,
+			.cmd_len = c.cmd_len,
+			.mx_sb_len = c.mx_sb_len,
+			.iovec_count = c.iovec_count,
+			.dxfer_len = c.dxfer_len,
+			.dxferp = compat_ptr(c.dxferp),
+			.cmdp = compat_ptr(c.cmdp),
+			.sbp = compat_ptr(c.sbp),
+			.timeout = c.timeout,
+			.flags = c.flags,
+			.pack_id = c.pack_id,
+			.usr_ptr = compat_ptr(c.usr_ptr),
+		};
+		return 0;
+	}
+#endif
+	return copy_from_user(hdr, uarg, sizeof(*hdr)) ? -EFAULT : 0;
+}
+
+/* Write the caller's sg_io_hdr back (either ABI). */
+static int odx_put_hdr(const struct sg_io_hdr *hdr, void __user *uarg)
+{
+#ifdef CONFIG_COMPAT
+	if (in_compat_syscall()) {
+		struct compat_sg_io_hdr c = {
+			.interface_id = hdr->interface_id,
+			.dxfer_direction = hdr->dxfer_direction,
+			.cmd_len = hdr->cmd_len,
+			.mx_sb_len = hdr->mx_sb_len,
+			.iovec_count = hdr->iovec_count,
+			.dxfer_len = hdr->dxfer_len,
+			.dxferp = ptr_to_compat(hdr->dxferp),
+			.cmdp = ptr_to_compat(hdr->cmdp),
+			.sbp = ptr_to_compat(hdr->sbp),
+			.timeout = hdr->timeout,
+			.flags = hdr->flags,
+			.pack_id = hdr->pack_id,
+			.usr_ptr = ptr_to_compat(hdr->usr_ptr),
+			.status = hdr->status,
+			.masked_status = hdr->masked_status,
+			.msg_status = hdr->msg_status,
+			.sb_len_wr = hdr->sb_len_wr,
+			.host_status = hdr->host_status,
+			.driver_status = hdr->driver_status,
+			.resid = hdr->resid,
+			.duration = hdr->duration,
+			.info = hdr->info,
+		};
+
+		return copy_to_user(uarg, &c, sizeof(c)) ? -EFAULT : 0;
+	}
+#endif
+	return copy_to_user(uarg, hdr, sizeof(*hdr)) ? -EFAULT : 0;
+}
+
+static int odx_sg_io(struct odx_dev *dev, struct block_device *bdev, blk_mode_t mode,
+		     void __user *uarg)
+{
+	unsigned long start = jiffies;
+	struct odx_scsi_cmd *cmd;
+	struct sg_io_hdr hdr;
+	int err;
+
+	err = odx_get_hdr(&hdr, uarg);
+	if (err)
+		return err;
+	if (hdr.interface_id != 'S' || hdr.iovec_count || hdr.cmd_len < 6 ||
+	    hdr.cmd_len > 16 || hdr.dxfer_len > ODX_SCSI_MAX_DATA)
+		return -EINVAL;
+	switch (hdr.dxfer_direction) {
+	case SG_DXFER_NONE:
+		hdr.dxfer_len = 0;
+		break;
+	case SG_DXFER_TO_DEV:
+	case SG_DXFER_FROM_DEV:
+	case SG_DXFER_TO_FROM_DEV:
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* Results must be deliverable before the command runs. */
+	err = odx_put_hdr(&hdr, uarg);
+	if (err)
+		return err;
+	if (hdr.mx_sb_len && clear_user(hdr.sbp, hdr.mx_sb_len))
+		return -EFAULT;
+
+	cmd = kzalloc(sizeof(*cmd), GFP_KERNEL);
+	if (!cmd)
+		return -ENOMEM;
+	cmd->resp = kzalloc(ODX_SCSI_RESP, GFP_KERNEL);
+	if (!cmd->resp) {
+		err = -ENOMEM;
+		goto out_free_cmd;
+	}
+	cmd->dev = dev;
+	cmd->bdev = bdev;
+	cmd->mode = mode;
+	cmd->cdb_len = hdr.cmd_len;
+	cmd->dir = hdr.dxfer_direction == SG_DXFER_TO_FROM_DEV ? SG_DXFER_FROM_DEV :
+		   hdr.dxfer_direction;
+	cmd->data = hdr.dxferp;
+	cmd->data_len = hdr.dxfer_len;
+	if (copy_from_user(cmd->cdb, hdr.cmdp, hdr.cmd_len)) {
+		err = -EFAULT;
+		goto out_free_resp;
+	}
+
+	err = odx_scsi_exec(cmd);
+	if (err)
+		goto out_free_resp;
+
+	hdr.status = cmd->status;
+	hdr.masked_status = cmd->status >> 1;
+	hdr.msg_status = 0;
+	hdr.host_status = 0;
+	hdr.driver_status = cmd->sense_len ? DRIVER_SENSE : 0;
+	hdr.sb_len_wr = min_t(u8, hdr.mx_sb_len, cmd->sense_len);
+	hdr.resid = cmd->data_len - cmd->transferred;
+	hdr.duration = jiffies_to_msecs(jiffies - start);
+	hdr.info = cmd->status ? SG_INFO_CHECK : 0;
+	if (hdr.sb_len_wr && copy_to_user(hdr.sbp, cmd->sense, hdr.sb_len_wr))
+		err = -EFAULT;
+	else
+		err = odx_put_hdr(&hdr, uarg);
+	if (cmd->status)
+		pr_debug_ratelimited("odx%u: SCSI 0x%02x: sense %02x/%02x/%02x\n",
+				     dev->index, cmd->cdb[0],
+				     cmd->sense[0] == 0x72 ? cmd->sense[1] : cmd->sense[2],
+				     cmd->sense[0] == 0x72 ? cmd->sense[2] : cmd->sense[12],
+				     cmd->sense[0] == 0x72 ? cmd->sense[3] : cmd->sense[13]);
+out_free_resp:
+	kfree(cmd->resp);
+out_free_cmd:
+	kfree(cmd);
+	return err;
+}
+
+/**
+ * odx_scsi_init() - set up a device's SCSI state
+ * @dev: the new device
+ */
+void odx_scsi_init(struct odx_dev *dev)
+{
+	mutex_init(&dev->scsi.lock);
+}
+
+/**
+ * odx_scsi_destroy() - tear down a device's SCSI state
+ * @dev: the device being freed
+ */
+void odx_scsi_destroy(struct odx_dev *dev)
+{
+	mutex_destroy(&dev->scsi.lock);
+}
+
+/**
+ * odx_scsi_ioctl() - the SCSI generic ioctls of /dev/odxN
+ * @dev: the device
+ * @bdev: its block device
+ * @mode: how the caller opened it
+ * @cmd: ioctl number
+ * @uarg: argument
+ *
+ * SG_IO runs a SCSI command (see the file comment); SG_GET_VERSION_NUM,
+ * SG_GET_TIMEOUT, SG_SET_TIMEOUT, SG_GET_RESERVED_SIZE, SG_SET_RESERVED_SIZE
+ * and SG_EMULATED_HOST answer as the block layer's SG_IO support does.
+ *
+ * Return: 0 (SCSI errors are in the sg_io_hdr), a negative errno: -EINVAL for
+ * a malformed sg_io_hdr (interface other than 'S', iovec_count, cmd_len outside
+ * 6..16, unknown dxfer_direction, dxfer_len over 8 MiB), -EFAULT, -EBADF when
+ * the device is not open for what the command does, -ENOMEM, -EINTR; -ENOTTY
+ * for other ioctls.
+ */
+int odx_scsi_ioctl(struct odx_dev *dev, struct block_device *bdev, blk_mode_t mode,
+		   unsigned int cmd, void __user *uarg)
+{
+	int val;
+
+	switch (cmd) {
+	case SG_IO:
+		return odx_sg_io(dev, bdev, mode, uarg);
+	case SG_GET_VERSION_NUM:
+		return put_user(ODX_SG_VERSION, (int __user *)uarg);
+	case SG_GET_TIMEOUT:
+		return jiffies_to_clock_t(60 * HZ);
+	case SG_SET_TIMEOUT:
+		return get_user(val, (int __user *)uarg) ?: (val < 0 ? -EIO : 0);
+	case SG_GET_RESERVED_SIZE:
+		return put_user(ODX_SCSI_MAX_DATA, (int __user *)uarg);
+	case SG_SET_RESERVED_SIZE:
+		return get_user(val, (int __user *)uarg) ?: (val < 0 ? -EINVAL : 0);
+	case SG_EMULATED_HOST:
+		return put_user(0, (int __user *)uarg);
+	default:
+		return -ENOTTY;
+	}
+}
