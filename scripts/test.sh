@@ -4,7 +4,7 @@
 # the debug kernel, proves the runner catches kernel splats, and smoke-tests the stock
 # Debian kernels. Every check prints PASS or FAIL; the last line is "N passed, N failed".
 #
-#   scripts/test.sh [STEP...]   steps: build style host kunit runner demo guest stock
+#   scripts/test.sh [STEP...]   steps: build style host kunit runner demo bench guest stock
 set -uo pipefail
 # Parsed whole before it runs ({ ... }), so editing this file cannot break a run.
 {
@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$ODX_TOP"
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build style host kunit runner demo guest stock)
+[ ${#steps[@]} -gt 0 ] || steps=(build style host kunit runner demo bench guest stock)
 log=$ODX_TOP/build/test.log
 mkdir -p build
 : > "$log"
@@ -114,6 +114,11 @@ if has_step runner; then
 fi
 if has_step demo; then
 	check "demo:make run (stock 6.1)" make -s run
+fi
+if has_step bench; then
+	# The benchmark's short mode: the shared-page path must be taken (counters),
+	# not any timing.
+	check "bench:short run takes the shared-page path (stock 6.12)" scripts/bench.sh --short
 fi
 if has_step guest; then
 	run_vm guest:debug guest --kernel debug --timeout 2400 -- tests/run-guest.sh
