@@ -1115,6 +1115,7 @@ static int odx_sg_io(struct odx_dev *dev, struct block_device *bdev, blk_mode_t 
 	unsigned long start = jiffies;
 	struct odx_scsi_cmd *cmd;
 	struct sg_io_hdr hdr;
+	u32 data_len;
 	int err;
 
 	err = odx_get_hdr(&hdr, uarg);
@@ -1123,9 +1124,10 @@ static int odx_sg_io(struct odx_dev *dev, struct block_device *bdev, blk_mode_t 
 	if (hdr.interface_id != 'S' || hdr.iovec_count || hdr.cmd_len < 6 ||
 	    hdr.cmd_len > 16 || hdr.dxfer_len > ODX_SCSI_MAX_DATA)
 		return -EINVAL;
+	data_len = hdr.dxfer_len;
 	switch (hdr.dxfer_direction) {
 	case SG_DXFER_NONE:
-		hdr.dxfer_len = 0;
+		data_len = 0;
 		break;
 	case SG_DXFER_TO_DEV:
 	case SG_DXFER_FROM_DEV:
@@ -1156,7 +1158,7 @@ static int odx_sg_io(struct odx_dev *dev, struct block_device *bdev, blk_mode_t 
 	cmd->dir = hdr.dxfer_direction == SG_DXFER_TO_FROM_DEV ? SG_DXFER_FROM_DEV :
 		   hdr.dxfer_direction;
 	cmd->data = hdr.dxferp;
-	cmd->data_len = hdr.dxfer_len;
+	cmd->data_len = data_len;
 	if (copy_from_user(cmd->cdb, hdr.cmdp, hdr.cmd_len)) {
 		err = -EFAULT;
 		goto out_free_resp;
