@@ -734,13 +734,76 @@ static void odx_errno_sense(struct odx_scsi_cmd *cmd, int err, u16 resources)
 	}
 }
 
-static int odx_populate_token(struct odx_scsi_cmd *cmd)
+/*
+ * A copy operation that passed its checks failed: CHECK CONDITION, and the
+ * outcome kept for RECEIVE ROD TOKEN INFORMATION. With IMMED the command itself
+ * was accepted (GOOD); the failure is RRTI's to tell.
+ */
+static void odx_op_failed(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, bool immed,
+			  int err, u16 resources)
+{
+	odx_errno_sense(cmd, err, resources);
+	odx_list_record(cmd, list_id, sa, COPY_FAILED, 0, NULL);
+	if (immed) {
+		cmd->status = STAT_GOOD;
+		cmd->sense_len = 0;
+	}
+}
+
+/* POPULATE TOKEN with its parameter list @pl (@len bytes) in hand. */
+static int odx_do_populate(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
+			   struct odx_data_set_range *ranges,
+			   struct odx_offload_read_output *out)
 {
 	u32 list_id = get_unaligned_be32(cmd->cdb + 6);
-	u32 len = get_unaligned_be32(cmd->cdb + 10), ttl, type, nr;
-	struct odx_offload_read_output *out = NULL;
-	struct odx_data_set_range *ranges = NULL;
+	u32 ttl = get_unaligned_be32(pl + 4), type = 0, nr, i;
+	bool immed = pl[2] & 0x01;
 	u64 total;
+	int err;
+
+	if (get_unaligned_be16(pl) + 2 > len) {
+		odx_bad_param(cmd, 0);
+		return 0;
+	}
+	if (ttl > odx_token_limits.max_ttl_ms / 1000) {
+		odx_bad_param(cmd, 4);
+		return 0;
+	}
+	if (pl[2] & 0x02)	/* RTV: the ROD TYPE field is valid */
+		type = get_unaligned_be32(pl + 8);
+	for (i = 0; type && i < ARRAY_SIZE(odx_rod_types); i++)
+		if (odx_rod_types[i] == type)
+			break;
+	if (i == ARRAY_SIZE(odx_rod_types)) {
+		odx_bad_param(cmd, 8);
+		return 0;
+	}
+	if (16 + get_unaligned_be16(pl + 14) > len) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		return 0;
+	}
+	if (odx_scsi_ranges(cmd, pl + 16, get_unaligned_be16(pl + 14), 16, ranges, &nr,
+			    &total))
+		return 0;
+
+	err = odx_offload_mint(cmd->dev, cmd->bdev, ranges, nr, ttl * 1000, out);
+	if (err == -EINTR)
+		return err;
+	if (err) {
+		odx_op_failed(cmd, list_id, SA_POPULATE_TOKEN, immed, err, ASC_NO_ROD_TOKEN);
+		return 0;
+	}
+	odx_list_record(cmd, list_id, SA_POPULATE_TOKEN,
+			out->length_protected < total ? COPY_RESIDUAL : COPY_OK,
+			div_u64(out->length_protected, cmd->dev->block_size), &out->token);
+	return 0;
+}
+
+static int odx_populate_token(struct odx_scsi_cmd *cmd)
+{
+	u32 len = get_unaligned_be32(cmd->cdb + 10);
+	struct odx_offload_read_output *out;
+	struct odx_data_set_range *ranges;
 	u8 *pl;
 	int err;
 
@@ -755,60 +818,21 @@ static int odx_populate_token(struct odx_scsi_cmd *cmd)
 	pl = odx_data_out(cmd, len, 10);
 	if (IS_ERR_OR_NULL(pl))
 		return PTR_ERR_OR_ZERO(pl);
-
-	ttl = get_unaligned_be32(pl + 4);
-	type = (pl[2] & 0x02) ? get_unaligned_be32(pl + 8) : 0;
-	if (get_unaligned_be16(pl) + 2 > len) {
-		odx_bad_param(cmd, 0);
-		goto out;
-	}
-	if (ttl > odx_token_limits.max_ttl_ms / 1000) {
-		odx_bad_param(cmd, 4);
-		goto out;
-	}
-	if (type) {
-		unsigned int i;
-
-		for (i = 0; i < ARRAY_SIZE(odx_rod_types); i++)
-			if (odx_rod_types[i] == type)
-				break;
-		if (i == ARRAY_SIZE(odx_rod_types)) {
-			odx_bad_param(cmd, 8);
-			goto out;
-		}
-	}
-	if (16 + get_unaligned_be16(pl + 14) > len) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
-		goto out;
-	}
 	ranges = kcalloc(ODX_MAX_RANGES_LIMIT, sizeof(*ranges), GFP_KERNEL);
-	out = kzalloc(sizeof(*out), GFP_KERNEL);
-	if (!ranges || !out) {
+	if (!ranges) {
 		err = -ENOMEM;
-		goto out_err;
+		goto out_free_pl;
 	}
-	if (odx_scsi_ranges(cmd, pl + 16, get_unaligned_be16(pl + 14), 16, ranges, &nr,
-			    &total))
-		goto out;
-
-	err = odx_offload_mint(cmd->dev, cmd->bdev, ranges, nr, ttl * 1000, out);
-	if (err == -EINTR)
-		goto out_err;
-	if (err) {
-		odx_errno_sense(cmd, err, ASC_NO_ROD_TOKEN);
-		odx_list_record(cmd, list_id, SA_POPULATE_TOKEN, COPY_FAILED, 0, NULL);
-		goto out;
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	if (!out) {
+		err = -ENOMEM;
+		goto out_free_ranges;
 	}
-	odx_list_record(cmd, list_id, SA_POPULATE_TOKEN,
-			out->length_protected < total ? COPY_RESIDUAL : COPY_OK,
-			div_u64(out->length_protected, cmd->dev->block_size), &out->token);
-	err = 0;
-	goto out_err;
-out:
-	err = 0;
-out_err:
+	err = odx_do_populate(cmd, pl, len, ranges, out);
 	kfree(out);
+out_free_ranges:
 	kfree(ranges);
+out_free_pl:
 	kvfree(pl);
 	return err;
 }
@@ -830,16 +854,85 @@ static void odx_token_sense(struct odx_scsi_cmd *cmd, const struct odx_token *to
 		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(ascq[odx_token_fate(token)]));
 }
 
-static int odx_write_using_token(struct odx_scsi_cmd *cmd)
+/* WRITE USING TOKEN with its parameter list @pl (@len bytes) in hand. */
+static int odx_do_wut(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
+		      struct odx_data_set_range *ranges)
 {
-	u32 list_id = get_unaligned_be32(cmd->cdb + 6);
-	u32 len = get_unaligned_be32(cmd->cdb + 10), nr;
-	struct odx_data_set_range *ranges = NULL;
+	const struct odx_token *token = (const struct odx_token *)(pl + 16);
+	u32 list_id = get_unaligned_be32(cmd->cdb + 6), nr;
+	bool immed = pl[2] & 0x01, del = pl[2] & 0x02;
 	struct odx_dev *dev = cmd->dev;
-	const struct odx_token *token;
 	struct odx_tok *tok = NULL;
 	u64 offset, total, copied;
-	bool immed, del;
+	int err;
+
+	if (get_unaligned_be16(pl) + 2 > len) {
+		odx_bad_param(cmd, 0);
+		return 0;
+	}
+	if (536 + get_unaligned_be16(pl + 534) > len) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		return 0;
+	}
+	if (odx_scsi_ranges(cmd, pl + 536, get_unaligned_be16(pl + 534), 536, ranges, &nr,
+			    &total))
+		return 0;
+	/* OFFSET INTO ROD counts the destination's logical blocks. */
+	if (check_mul_overflow(get_unaligned_be64(pl + 8), (u64)dev->block_size,
+			       &offset)) {
+		odx_bad_param(cmd, 8);
+		return 0;
+	}
+	if (get_unaligned_be16(token->token_id_length) != ODX_TOKEN_ID_LENGTH) {
+		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_LENGTH));
+		return 0;
+	}
+	if (odx_token_is_zero(token)) {
+		if (offset) {
+			odx_bad_param(cmd, 8);
+			return 0;
+		}
+		del = false;
+	} else {
+		if (get_unaligned_be32(token->token_type) != ODX_TOKEN_TYPE_POINT_IN_TIME) {
+			odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_UNSUPPORTED));
+			return 0;
+		}
+		err = odx_token_get(token, dev, READ_ONCE(odx_allow_cross_device), &tok);
+		if (err) {
+			if (err == -EKEYREJECTED)
+				atomic64_inc(&dev->stats.invalid_token_uses);
+			odx_token_sense(cmd, token, err);
+			return 0;
+		}
+		if (offset >= tok->length) {
+			odx_token_put(tok);
+			odx_bad_param(cmd, 8);
+			return 0;
+		}
+	}
+
+	err = odx_offload_copy(dev, cmd->bdev, tok, offset, ranges, nr, total, &copied);
+	if (tok)
+		odx_token_put(tok);
+	if (err == -EINTR)
+		return err;
+	if (err) {
+		odx_op_failed(cmd, list_id, SA_WRITE_USING_TOKEN, immed, err, ASC_RESOURCES);
+		return 0;
+	}
+	if (del)
+		odx_token_release(token);
+	odx_list_record(cmd, list_id, SA_WRITE_USING_TOKEN,
+			copied < total ? COPY_RESIDUAL : COPY_OK,
+			div_u64(copied, dev->block_size), NULL);
+	return 0;
+}
+
+static int odx_write_using_token(struct odx_scsi_cmd *cmd)
+{
+	u32 len = get_unaligned_be32(cmd->cdb + 10);
+	struct odx_data_set_range *ranges;
 	u8 *pl;
 	int err;
 
@@ -858,87 +951,14 @@ static int odx_write_using_token(struct odx_scsi_cmd *cmd)
 	pl = odx_data_out(cmd, len, 10);
 	if (IS_ERR_OR_NULL(pl))
 		return PTR_ERR_OR_ZERO(pl);
-	immed = pl[2] & 0x01;
-	del = pl[2] & 0x02;
-	token = (const struct odx_token *)(pl + 16);
-
-	if (get_unaligned_be16(pl) + 2 > len) {
-		odx_bad_param(cmd, 0);
-		goto out;
-	}
-	if (536 + get_unaligned_be16(pl + 534) > len) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
-		goto out;
-	}
 	ranges = kcalloc(ODX_MAX_RANGES_LIMIT, sizeof(*ranges), GFP_KERNEL);
 	if (!ranges) {
 		err = -ENOMEM;
-		goto out_err;
+		goto out_free_pl;
 	}
-	if (odx_scsi_ranges(cmd, pl + 536, get_unaligned_be16(pl + 534), 536, ranges, &nr,
-			    &total))
-		goto out;
-	/* OFFSET INTO ROD counts the destination's logical blocks. */
-	if (check_mul_overflow(get_unaligned_be64(pl + 8), (u64)dev->block_size,
-			       &offset)) {
-		odx_bad_param(cmd, 8);
-		goto out;
-	}
-	if (get_unaligned_be16(token->token_id_length) != ODX_TOKEN_ID_LENGTH) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_LENGTH));
-		goto out;
-	}
-	if (odx_token_is_zero(token)) {
-		if (offset) {
-			odx_bad_param(cmd, 8);
-			goto out;
-		}
-		del = false;
-	} else if (get_unaligned_be32(token->token_type) != ODX_TOKEN_TYPE_POINT_IN_TIME) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_UNSUPPORTED));
-		goto out;
-	} else {
-		err = odx_token_get(token, dev, READ_ONCE(odx_allow_cross_device), &tok);
-		if (err) {
-			if (err == -EKEYREJECTED)
-				atomic64_inc(&dev->stats.invalid_token_uses);
-			odx_token_sense(cmd, token, err);
-			goto out;
-		}
-		if (offset >= tok->length) {
-			odx_bad_param(cmd, 8);
-			goto out_put;
-		}
-	}
-
-	err = odx_offload_copy(dev, cmd->bdev, tok, offset, ranges, nr, total, &copied);
-	if (err == -EINTR)
-		goto out_put_err;
-	if (err) {
-		odx_errno_sense(cmd, err, ASC_RESOURCES);
-		odx_list_record(cmd, list_id, SA_WRITE_USING_TOKEN, COPY_FAILED, 0, NULL);
-		/* IMMED: the command was taken; the failure is RRTI's to tell. */
-		if (immed) {
-			cmd->status = STAT_GOOD;
-			cmd->sense_len = 0;
-		}
-		goto out_put;
-	}
-	if (del)
-		odx_token_release(token);
-	odx_list_record(cmd, list_id, SA_WRITE_USING_TOKEN,
-			copied < total ? COPY_RESIDUAL : COPY_OK,
-			div_u64(copied, dev->block_size), NULL);
-out_put:
-	err = 0;
-out_put_err:
-	if (tok)
-		odx_token_put(tok);
-	goto out_err;
-out:
-	err = 0;
-out_err:
+	err = odx_do_wut(cmd, pl, len, ranges);
 	kfree(ranges);
+out_free_pl:
 	kvfree(pl);
 	return err;
 }

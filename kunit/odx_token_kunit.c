@@ -451,6 +451,12 @@ static void odx_tok_release_revoke_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 4096ULL, tok->length);
 	odx_token_put(tok);
 	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&b.token, &ctx->src, true, &tok));
+
+	/* What became of them, for SCSI's sense codes; altered bytes learn nothing. */
+	KUNIT_EXPECT_EQ(test, ODX_FATE_RELEASED, odx_token_fate(&a.token));
+	KUNIT_EXPECT_EQ(test, ODX_FATE_REVOKED, odx_token_fate(&b.token));
+	b.token.token[300] ^= 1;
+	KUNIT_EXPECT_EQ(test, ODX_FATE_UNKNOWN, odx_token_fate(&b.token));
 }
 
 static void odx_tok_expiry_test(struct kunit *test)
@@ -471,6 +477,7 @@ static void odx_tok_expiry_test(struct kunit *test)
 	msleep(1500);
 	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&out.token, &ctx->src, true, &tok));
 	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.stats.tokens_expired));
+	KUNIT_EXPECT_EQ(test, ODX_FATE_EXPIRED, odx_token_fate(&out.token));
 
 	/* The reaper frees expired tokens nobody looks up. */
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 1, &out));
