@@ -3,15 +3,23 @@
  * odx KUnit suites: the backing store and device-parameter validation.
  */
 #include <kunit/test.h>
+#include <linux/hash.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "odx_internal.h"
 
-/* A store and two scratch buffers of 4 pages each. */
+/*
+ * A store, a second store for the sharing cases (the destination of an offload
+ * write; @store is then the source) and two scratch buffers of 4 pages each.
+ * A case that destroys a store itself clears its *_live flag.
+ */
 struct odx_store_ctx {
 	struct odx_store store;
+	struct odx_store peer;
+	bool store_live;
+	bool peer_live;
 	u8 *buf;
 	u8 *ref;
 };
@@ -29,6 +37,9 @@ static int odx_store_test_init(struct kunit *test)
 	ctx->ref = kunit_kzalloc(test, CTX_BYTES, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->ref);
 	odx_store_init(&ctx->store);
+	odx_store_init(&ctx->peer);
+	ctx->store_live = true;
+	ctx->peer_live = true;
 	test->priv = ctx;
 	return 0;
 }
@@ -37,7 +48,10 @@ static void odx_store_test_exit(struct kunit *test)
 {
 	struct odx_store_ctx *ctx = test->priv;
 
-	odx_store_destroy(&ctx->store);
+	if (ctx->store_live)
+		odx_store_destroy(&ctx->store);
+	if (ctx->peer_live)
+		odx_store_destroy(&ctx->peer);
 }
 
 static void fill_pattern(u8 *p, size_t len, u8 seed)
@@ -135,7 +149,7 @@ static void odx_store_cow_test(struct kunit *test)
 	now = odx_store_get_page(&ctx->store, 1);
 	KUNIT_ASSERT_NOT_NULL(test, now);
 	KUNIT_EXPECT_PTR_NE(test, held, now);
-	put_page(now);
+	odx_page_put(now);
 	/* The store drops its reference on the replaced page after a grace period. */
 	odx_store_barrier();
 	KUNIT_EXPECT_EQ(test, 1, page_ref_count(held));
@@ -151,8 +165,8 @@ static void odx_store_cow_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, now);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->store, PAGE_SIZE, ctx->buf, 8,
 						 GFP_KERNEL));
-	put_page(now);
-	put_page(held);
+	odx_page_put(now);
+	odx_page_put(held);
 	KUNIT_EXPECT_EQ(test, 1UL, odx_store_nr_pages(&ctx->store));
 }
 
@@ -174,7 +188,7 @@ static void odx_store_cow_zero_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, memcmp(page_address(held), ctx->ref, PAGE_SIZE));
 	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->store, 0, ctx->buf, PAGE_SIZE));
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(ctx->buf, 0, PAGE_SIZE));
-	put_page(held);
+	odx_page_put(held);
 
 	/* Zeroing part of a shared page copies it first. */
 	held = odx_store_get_page_locked(&ctx->store, 1);
@@ -187,7 +201,753 @@ static void odx_store_cow_zero_test(struct kunit *test)
 						PAGE_SIZE));
 	memset(ctx->ref + PAGE_SIZE + 1024, 0, 512);
 	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf, ctx->ref + PAGE_SIZE, PAGE_SIZE));
-	put_page(held);
+	odx_page_put(held);
+}
+
+/* ---- Shared pages: copy-on-write between two stores -------------------- */
+
+/*
+ * The sharing cases model an offload write: @store is the source device, a page
+ * reference taken with odx_store_get_page_locked() stands for the token, and
+ * odx_store_share_page() maps the token's page into @peer, the destination.
+ */
+
+/* A page of known data: every (seed, idx) gives different bytes. */
+static void page_pattern(u8 *p, u8 seed, unsigned long idx)
+{
+	u32 h = hash_32(seed * 65537U + (u32)idx, 32);
+	size_t i;
+
+	for (i = 0; i < PAGE_SIZE; i++)
+		p[i] = (u8)(h >> ((i & 3) * 8)) ^ (u8)(i * 7 + (i >> 8));
+}
+
+/* Write pattern (seed, index) into pages [first, first + nr) of @s. */
+static void store_fill(struct kunit *test, struct odx_store *s, pgoff_t first,
+		       unsigned long nr, u8 seed)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		page_pattern(ctx->ref, seed, first + i);
+		KUNIT_ASSERT_EQ(test, 0, odx_store_write(s, (u64)(first + i) << PAGE_SHIFT,
+							 ctx->ref, PAGE_SIZE, GFP_KERNEL));
+	}
+}
+
+/* Does page @index of @s hold pattern (seed, pat)? */
+static bool page_is(struct kunit *test, struct odx_store *s, pgoff_t index, u8 seed,
+		    unsigned long pat)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	page_pattern(ctx->ref, seed, pat);
+	odx_store_read(s, (u64)index << PAGE_SHIFT, ctx->buf, PAGE_SIZE);
+	return !memcmp(ctx->buf, ctx->ref, PAGE_SIZE);
+}
+
+/* Does page @index of @s read as zeros? */
+static bool page_is_zero(struct kunit *test, struct odx_store *s, pgoff_t index)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	memset(ctx->buf, 0xaa, PAGE_SIZE);
+	odx_store_read(s, (u64)index << PAGE_SHIFT, ctx->buf, PAGE_SIZE);
+	return !memchr_inv(ctx->buf, 0, PAGE_SIZE);
+}
+
+/* Do the @len bytes of @s at @pos equal @want? (@len at most 2 pages.) */
+static bool store_holds(struct kunit *test, struct odx_store *s, u64 pos,
+			const u8 *want, size_t len)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	odx_store_read(s, pos, ctx->buf, len);
+	return !memcmp(ctx->buf, want, len);
+}
+
+/* The page in slot @index of @s (NULL for a hole); for comparisons only. */
+static struct page *slot_page(struct odx_store *s, pgoff_t index)
+{
+	struct page *page = odx_store_get_page(s, index);
+
+	if (page)
+		odx_page_put(page);
+	return page;
+}
+
+/*
+ * References on the page in slot @index of @s (after odx_store_barrier(), so
+ * that no release is pending), besides the one this takes; 0 for a hole.
+ */
+static int slot_refs(struct odx_store *s, pgoff_t index)
+{
+	struct page *page;
+	int refs;
+
+	odx_store_barrier();
+	page = odx_store_get_page(s, index);
+	if (!page)
+		return 0;
+	refs = page_ref_count(page) - 1;
+	odx_page_put(page);
+	return refs;
+}
+
+/*
+ * An offload write of whole pages: take the source pages [sfirst, sfirst + nr)
+ * as a token does, map them into @dst from @dfirst, drop the token.
+ */
+static void share_range(struct kunit *test, struct odx_store *src, pgoff_t sfirst,
+			struct odx_store *dst, pgoff_t dfirst, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		struct page *page = odx_store_get_page_locked(src, sfirst + i);
+
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_EQ(test, 0, odx_store_share_page(dst, dfirst + i, page));
+		odx_page_put(page);
+	}
+}
+
+/* Both stores read a shared page and count it; it is one page with two holders. */
+static void odx_store_share_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store, *dst = &ctx->peer;
+	u8 *want = ctx->ref + 2 * PAGE_SIZE;
+	unsigned long i;
+
+	store_fill(test, src, 0, 3, 1);
+	share_range(test, src, 0, dst, 10, 3);
+	KUNIT_EXPECT_EQ(test, 3UL, odx_store_nr_pages(src));
+	KUNIT_EXPECT_EQ(test, 3UL, odx_store_nr_pages(dst));
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, page_is(test, src, i, 1, i), "source page %lu", i);
+		KUNIT_EXPECT_TRUE_MSG(test, page_is(test, dst, 10 + i, 1, i),
+				      "destination page %lu", 10 + i);
+		KUNIT_EXPECT_PTR_EQ(test, slot_page(src, i), slot_page(dst, 10 + i));
+		KUNIT_EXPECT_EQ(test, 2, slot_refs(src, i));
+	}
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 9));
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 13));
+	KUNIT_EXPECT_TRUE(test, page_is_zero(test, dst, 9));
+	KUNIT_EXPECT_TRUE(test, page_is_zero(test, dst, 13));
+
+	/* Shared within one store, at another index (a copy within a device). */
+	share_range(test, src, 0, src, 5, 1);
+	KUNIT_EXPECT_EQ(test, 4UL, odx_store_nr_pages(src));
+	KUNIT_EXPECT_TRUE(test, page_is(test, src, 5, 1, 0));
+	KUNIT_EXPECT_EQ(test, 3, slot_refs(src, 0));
+
+	/* A write through one of the three mappings changes only that one. */
+	page_pattern(want, 1, 0);
+	memset(want + 100, 0x77, 10);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(src, 5 * PAGE_SIZE + 100, want + 100, 10,
+						 GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, store_holds(test, src, 5 * PAGE_SIZE, want, PAGE_SIZE));
+	KUNIT_EXPECT_TRUE(test, page_is(test, src, 0, 1, 0));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 10, 1, 0));
+	KUNIT_EXPECT_EQ(test, 2, slot_refs(src, 0));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 5));
+	KUNIT_EXPECT_EQ(test, 4UL, odx_store_nr_pages(src));
+	KUNIT_EXPECT_EQ(test, 3UL, odx_store_nr_pages(dst));
+}
+
+/* Writes to the source go to copies; the destination keeps the old data. */
+static void odx_store_share_write_source_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store, *dst = &ctx->peer;
+	u8 *want = ctx->ref + 2 * PAGE_SIZE, *data = ctx->buf + 2 * PAGE_SIZE;
+	struct page *page;
+
+	store_fill(test, src, 0, 2, 2);
+	share_range(test, src, 0, dst, 0, 2);
+
+	/* All of page 0, 100 bytes inside page 1. */
+	memset(data, 0xc3, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(src, 0, data, PAGE_SIZE, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(src, PAGE_SIZE + 1000, data, 100,
+						 GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 0, 2, 0));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 1, 2, 1));
+	memset(want, 0xc3, PAGE_SIZE);
+	page_pattern(want + PAGE_SIZE, 2, 1);
+	memset(want + PAGE_SIZE + 1000, 0xc3, 100);
+	KUNIT_EXPECT_TRUE(test, store_holds(test, src, 0, want, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(src));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(dst));
+
+	/* Each store now holds its own pages, and only it. */
+	KUNIT_EXPECT_PTR_NE(test, slot_page(src, 0), slot_page(dst, 0));
+	KUNIT_EXPECT_PTR_NE(test, slot_page(src, 1), slot_page(dst, 1));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 0));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 1));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 0));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 1));
+
+	/* So the destination's next write goes in place. */
+	page = slot_page(dst, 1);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(dst, PAGE_SIZE + 5, data, 1, GFP_KERNEL));
+	KUNIT_EXPECT_PTR_EQ(test, page, slot_page(dst, 1));
+	page_pattern(want + PAGE_SIZE, 2, 1);
+	want[PAGE_SIZE + 5] = 0xc3;
+	KUNIT_EXPECT_TRUE(test, store_holds(test, dst, PAGE_SIZE, want + PAGE_SIZE, PAGE_SIZE));
+}
+
+/* Writes to the destination go to copies; the source keeps its data. */
+static void odx_store_share_write_dest_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store, *dst = &ctx->peer;
+	u8 *want = ctx->ref + 2 * PAGE_SIZE, *data = ctx->buf + 2 * PAGE_SIZE;
+	struct page *page;
+
+	store_fill(test, src, 0, 2, 3);
+	share_range(test, src, 0, dst, 0, 2);
+
+	/* The last 50 bytes of page 0, all of page 1. */
+	memset(data, 0x3c, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(dst, PAGE_SIZE - 50, data, 50, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(dst, PAGE_SIZE, data, PAGE_SIZE,
+						 GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, page_is(test, src, 0, 3, 0));
+	KUNIT_EXPECT_TRUE(test, page_is(test, src, 1, 3, 1));
+	page_pattern(want, 3, 0);
+	memset(want + PAGE_SIZE - 50, 0x3c, 50 + PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, store_holds(test, dst, 0, want, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(src));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(dst));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 0));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 1));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 0));
+
+	/* The source's pages are its own again: written in place. */
+	page = slot_page(src, 0);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(src, 7, data, 3, GFP_KERNEL));
+	KUNIT_EXPECT_PTR_EQ(test, page, slot_page(src, 0));
+	KUNIT_EXPECT_TRUE(test, store_holds(test, dst, 0, want, 2 * PAGE_SIZE));
+}
+
+/* A write that covers parts of two shared pages copies both, keeping the rest. */
+static void odx_store_share_partial_write_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store, *dst = &ctx->peer;
+	u8 *want = ctx->ref + 2 * PAGE_SIZE, *data = ctx->buf + 2 * PAGE_SIZE;
+
+	store_fill(test, src, 0, 2, 4);
+	share_range(test, src, 0, dst, 0, 2);
+
+	/* 200 bytes across the boundary, in the destination. */
+	memset(data, 0x99, 200);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(dst, PAGE_SIZE - 100, data, 200,
+						 GFP_KERNEL));
+	page_pattern(want, 4, 0);
+	page_pattern(want + PAGE_SIZE, 4, 1);
+	KUNIT_EXPECT_TRUE(test, store_holds(test, src, 0, want, 2 * PAGE_SIZE));
+	memset(want + PAGE_SIZE - 100, 0x99, 200);
+	KUNIT_EXPECT_TRUE(test, store_holds(test, dst, 0, want, 2 * PAGE_SIZE));
+
+	/* The first and the last byte, in the source: one byte each is enough. */
+	data[0] = 0x11;
+	data[1] = 0x22;
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(src, 0, data, 1, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(src, 2 * PAGE_SIZE - 1, data + 1, 1,
+						 GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, store_holds(test, dst, 0, want, 2 * PAGE_SIZE));
+	page_pattern(want, 4, 0);
+	page_pattern(want + PAGE_SIZE, 4, 1);
+	want[0] = 0x11;
+	want[2 * PAGE_SIZE - 1] = 0x22;
+	KUNIT_EXPECT_TRUE(test, store_holds(test, src, 0, want, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(src));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(dst));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 0));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 1));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 0));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 1));
+}
+
+/*
+ * Discard on side @x of four shared pages (same indices on both sides): a whole
+ * page, part of a page, a range across a page boundary, then everything. The
+ * other side @y keeps all its data and pages.
+ */
+static void share_zero(struct kunit *test, struct odx_store *x, struct odx_store *y)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store;
+	u8 *want = ctx->ref + 2 * PAGE_SIZE;
+	unsigned long i;
+
+	store_fill(test, src, 0, 4, 5);
+	share_range(test, src, 0, &ctx->peer, 0, 4);
+
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(x, 0, PAGE_SIZE, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(x, PAGE_SIZE + 1000, 1500, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(x, 3 * PAGE_SIZE - 300, 600, GFP_KERNEL));
+
+	KUNIT_EXPECT_NULL(test, slot_page(x, 0));
+	KUNIT_EXPECT_TRUE(test, page_is_zero(test, x, 0));
+	page_pattern(want, 5, 1);
+	memset(want + 1000, 0, 1500);
+	KUNIT_EXPECT_TRUE(test, store_holds(test, x, PAGE_SIZE, want, PAGE_SIZE));
+	page_pattern(want, 5, 2);
+	page_pattern(want + PAGE_SIZE, 5, 3);
+	memset(want + PAGE_SIZE - 300, 0, 600);
+	KUNIT_EXPECT_TRUE(test, store_holds(test, x, 2 * PAGE_SIZE, want, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, 3UL, odx_store_nr_pages(x));
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, page_is(test, y, i, 5, i), "other side, page %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, 1, slot_refs(y, i), "other side, page %lu", i);
+	}
+	KUNIT_EXPECT_EQ(test, 4UL, odx_store_nr_pages(y));
+
+	/* The whole range: x holds nothing any more, y everything. */
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(x, 0, 4 * PAGE_SIZE, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, 0UL, odx_store_nr_pages(x));
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_TRUE(test, page_is_zero(test, x, i));
+		KUNIT_EXPECT_TRUE_MSG(test, page_is(test, y, i, 5, i), "other side, page %lu", i);
+	}
+	KUNIT_EXPECT_EQ(test, 4UL, odx_store_nr_pages(y));
+}
+
+static void odx_store_share_zero_source_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	share_zero(test, &ctx->store, &ctx->peer);
+}
+
+static void odx_store_share_zero_dest_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	share_zero(test, &ctx->peer, &ctx->store);
+}
+
+/* The token goes away while both stores share its pages: still copy-on-write. */
+static void odx_store_share_holder_put_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store, *dst = &ctx->peer;
+	u8 *want = ctx->ref + 2 * PAGE_SIZE, *data = ctx->buf + 2 * PAGE_SIZE;
+	struct page *tok[2];
+
+	store_fill(test, src, 0, 2, 6);
+	tok[0] = odx_store_get_page_locked(src, 0);
+	tok[1] = odx_store_get_page_locked(src, 1);
+	KUNIT_ASSERT_NOT_NULL(test, tok[0]);
+	KUNIT_ASSERT_NOT_NULL(test, tok[1]);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_page(dst, 4, tok[0]));
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_page(dst, 5, tok[1]));
+	KUNIT_EXPECT_EQ(test, 3, slot_refs(src, 0));
+
+	odx_page_put(tok[0]);
+	odx_page_put(tok[1]);
+	KUNIT_EXPECT_EQ(test, 2, slot_refs(src, 0));
+	KUNIT_EXPECT_EQ(test, 2, slot_refs(dst, 5));
+	KUNIT_EXPECT_PTR_EQ(test, slot_page(src, 0), slot_page(dst, 4));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 4, 6, 0));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 5, 6, 1));
+
+	/* Neither store may write in place: the other one still maps the page. */
+	memset(data, 0x5e, 20);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(src, 10, data, 20, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(dst, 6 * PAGE_SIZE - 1, data, 1, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 4, 6, 0));
+	KUNIT_EXPECT_TRUE(test, page_is(test, src, 1, 6, 1));
+	page_pattern(want, 6, 0);
+	memset(want + 10, 0x5e, 20);
+	KUNIT_EXPECT_TRUE(test, store_holds(test, src, 0, want, PAGE_SIZE));
+	page_pattern(want, 6, 1);
+	want[PAGE_SIZE - 1] = 0x5e;
+	KUNIT_EXPECT_TRUE(test, store_holds(test, dst, 5 * PAGE_SIZE, want, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 0));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 1));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 4));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 5));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(src));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(dst));
+}
+
+/*
+ * Destroy store @gone, which shares pages 0-3 with @kept (and holds one page of
+ * its own), while a token still holds page 3: @kept keeps its data and becomes
+ * the pages' only store.
+ */
+static void share_destroy(struct kunit *test, struct odx_store *gone, bool *gone_live,
+			  struct odx_store *kept)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct page *tok, *page;
+	unsigned long i;
+
+	store_fill(test, &ctx->store, 0, 4, 7);
+	share_range(test, &ctx->store, 0, &ctx->peer, 0, 4);
+	store_fill(test, gone, 8, 1, 8);
+	tok = odx_store_get_page_locked(&ctx->store, 3);
+	KUNIT_ASSERT_NOT_NULL(test, tok);
+	KUNIT_EXPECT_EQ(test, 5UL, odx_store_nr_pages(gone));
+
+	odx_store_destroy(gone);
+	*gone_live = false;
+	KUNIT_EXPECT_EQ(test, 4UL, odx_store_nr_pages(kept));
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, page_is(test, kept, i, 7, i), "page %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, i == 3 ? 2 : 1, slot_refs(kept, i), "page %lu", i);
+	}
+	page_pattern(ctx->ref, 7, 3);
+	KUNIT_EXPECT_TRUE(test, !memcmp(page_address(tok), ctx->ref, PAGE_SIZE));
+	odx_page_put(tok);
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(kept, 3));
+
+	/* Nobody else holds them now: writes go in place. */
+	page = slot_page(kept, 2);
+	memset(ctx->buf + 2 * PAGE_SIZE, 0xee, 8);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(kept, 2 * PAGE_SIZE + 8,
+						 ctx->buf + 2 * PAGE_SIZE, 8, GFP_KERNEL));
+	KUNIT_EXPECT_PTR_EQ(test, page, slot_page(kept, 2));
+}
+
+static void odx_store_share_destroy_dest_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	share_destroy(test, &ctx->peer, &ctx->peer_live, &ctx->store);
+}
+
+static void odx_store_share_destroy_source_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	share_destroy(test, &ctx->store, &ctx->store_live, &ctx->peer);
+}
+
+/*
+ * Sharing into a slot that holds a page replaces it: the store's reference on
+ * the old page goes (an unshared page is freed). Sharing the page a slot
+ * already holds changes nothing.
+ */
+static void odx_store_share_replace_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store, *dst = &ctx->peer;
+	struct page *old;
+
+	store_fill(test, src, 0, 2, 9);
+	store_fill(test, dst, 0, 2, 10);
+	old = odx_store_get_page_locked(dst, 0);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+
+	share_range(test, src, 0, dst, 0, 2);
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 0, 9, 0));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 1, 9, 1));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(dst));
+	odx_store_barrier();
+	KUNIT_EXPECT_EQ(test, 1, page_ref_count(old));
+	page_pattern(ctx->ref, 10, 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(page_address(old), ctx->ref, PAGE_SIZE));
+	odx_page_put(old);
+
+	/* Again, and into the source's own slot: nothing changes. */
+	share_range(test, src, 0, dst, 0, 2);
+	share_range(test, src, 1, src, 1, 1);
+	KUNIT_EXPECT_EQ(test, 2, slot_refs(src, 0));
+	KUNIT_EXPECT_EQ(test, 2, slot_refs(src, 1));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(src));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(dst));
+	KUNIT_EXPECT_TRUE(test, page_is(test, src, 1, 9, 1));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 1, 9, 1));
+
+	/* Over a shared slot, another shared page: the old one loses one holder. */
+	share_range(test, src, 1, dst, 0, 1);
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 0, 9, 1));
+	KUNIT_EXPECT_TRUE(test, page_is(test, src, 0, 9, 0));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 0));
+	KUNIT_EXPECT_EQ(test, 3, slot_refs(src, 1));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(dst));
+}
+
+/* ---- odx_store_share_pages(): runs of shared pages ---------------------- */
+
+/* References on pages [first, first + nr) of @s, as a token takes them. */
+static struct page **pin_range(struct kunit *test, struct odx_store *s, pgoff_t first,
+			       unsigned long nr)
+{
+	struct page **pages = kunit_kcalloc(test, nr, sizeof(*pages), GFP_KERNEL);
+	unsigned long i;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (i = 0; i < nr; i++)
+		pages[i] = odx_store_get_page_locked(s, first + i);
+	return pages;
+}
+
+static void unpin(struct page **pages, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			odx_page_put(pages[i]);
+}
+
+/* Is slot @index of @s exactly @page, holding pattern (seed, pat), with @refs holders? */
+static void expect_slot(struct kunit *test, struct odx_store *s, pgoff_t index,
+			struct page *page, u8 seed, unsigned long pat, int refs)
+{
+	KUNIT_EXPECT_PTR_EQ_MSG(test, page, slot_page(s, index), "slot %lu", index);
+	KUNIT_EXPECT_TRUE_MSG(test, page_is(test, s, index, seed, pat), "slot %lu", index);
+	KUNIT_EXPECT_EQ_MSG(test, refs, slot_refs(s, index), "slot %lu", index);
+}
+
+/* A long run across group boundaries (64 pages), and short ones across one. */
+static void odx_store_share_pages_run_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store, *dst = &ctx->peer;
+	unsigned long i, done;
+	struct page **pages;
+
+	store_fill(test, src, 0, 200, 11);
+	pages = pin_range(test, src, 30, 150);
+
+	/* Slots 40-189: across 64 and 128, starting and ending inside a group. */
+	done = 12345;
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 40, pages, 150, &done));
+	KUNIT_EXPECT_EQ(test, 150UL, done);
+	KUNIT_EXPECT_EQ(test, 150UL, odx_store_nr_pages(dst));
+	KUNIT_EXPECT_EQ(test, 200UL, odx_store_nr_pages(src));
+	for (i = 0; i < 150; i++)
+		expect_slot(test, dst, 40 + i, pages[i], 11, 30 + i, 3);
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 39));
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 190));
+
+	/* Two pages across 256; exactly one group (320-383); one group and one page. */
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 255, pages, 2, &done));
+	KUNIT_EXPECT_EQ(test, 2UL, done);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 320, pages, 64, &done));
+	KUNIT_EXPECT_EQ(test, 64UL, done);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 448, pages, 65, &done));
+	KUNIT_EXPECT_EQ(test, 65UL, done);
+	KUNIT_EXPECT_EQ(test, 150UL + 2 + 64 + 65, odx_store_nr_pages(dst));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 255, 11, 30));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 256, 11, 31));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 320, 11, 30));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 383, 11, 93));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 512, 11, 94));
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 254));
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 257));
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 319));
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 384));
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 447));
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 513));
+
+	/* The token goes: the stores still share; writes still copy first. */
+	unpin(pages, 150);
+	KUNIT_EXPECT_EQ(test, 5, slot_refs(src, 30));	/* src, dst 40, 255, 320, 448 */
+	KUNIT_EXPECT_EQ(test, 2, slot_refs(src, 179));	/* src, dst 189 */
+	memset(ctx->buf + 2 * PAGE_SIZE, 0xab, 16);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(dst, 64 * PAGE_SIZE - 8,
+						 ctx->buf + 2 * PAGE_SIZE, 16, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, page_is(test, src, 53, 11, 53));
+	KUNIT_EXPECT_TRUE(test, page_is(test, src, 54, 11, 54));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 62, 11, 52));
+	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 65, 11, 55));
+	KUNIT_EXPECT_EQ(test, 3, slot_refs(src, 53));	/* src, dst 343, 471 */
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 63));
+}
+
+/* NULL entries: holes stay holes, present slots become holes. */
+static void odx_store_share_pages_holes_test(struct kunit *test)
+{
+	static const unsigned long holes[] = { 0, 5, 6, 7, 63, 64, 100, 127, 128, 129 };
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store, *dst = &ctx->peer;
+	struct page **pages, *gone, *replaced;
+	unsigned long i, done, nr = 130;
+	bool hole[130] = {};
+
+	store_fill(test, src, 0, nr, 12);
+	pages = pin_range(test, src, 0, nr);
+	for (i = 0; i < ARRAY_SIZE(holes); i++) {
+		hole[holes[i]] = true;
+		odx_page_put(pages[holes[i]]);
+		pages[holes[i]] = NULL;
+	}
+
+	/* Into slots that hold nothing: only the pages count. */
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 0, pages, nr, &done));
+	KUNIT_EXPECT_EQ(test, nr, done);
+	KUNIT_EXPECT_EQ(test, nr - ARRAY_SIZE(holes), odx_store_nr_pages(dst));
+	for (i = 0; i < nr; i++) {
+		if (hole[i]) {
+			KUNIT_EXPECT_NULL_MSG(test, slot_page(dst, i), "slot %lu", i);
+			KUNIT_EXPECT_TRUE_MSG(test, page_is_zero(test, dst, i), "slot %lu", i);
+		} else {
+			expect_slot(test, dst, i, pages[i], 12, i, 3);
+		}
+	}
+
+	/* Over slots that all hold pages of their own: the NULL entries discard. */
+	store_fill(test, dst, 1000, nr, 13);
+	gone = odx_store_get_page_locked(dst, 1005);
+	replaced = odx_store_get_page_locked(dst, 1010);
+	KUNIT_ASSERT_NOT_NULL(test, gone);
+	KUNIT_ASSERT_NOT_NULL(test, replaced);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 1000, pages, nr, &done));
+	KUNIT_EXPECT_EQ(test, nr, done);
+	KUNIT_EXPECT_EQ(test, 2 * (nr - ARRAY_SIZE(holes)), odx_store_nr_pages(dst));
+	for (i = 0; i < nr; i++) {
+		if (hole[i]) {
+			KUNIT_EXPECT_NULL_MSG(test, slot_page(dst, 1000 + i), "slot %lu", 1000 + i);
+			KUNIT_EXPECT_TRUE_MSG(test, page_is_zero(test, dst, 1000 + i), "slot %lu",
+					      1000 + i);
+		} else {
+			expect_slot(test, dst, 1000 + i, pages[i], 12, i, 4);
+		}
+	}
+	/* The store let go of the pages it unmapped. */
+	odx_store_barrier();
+	KUNIT_EXPECT_EQ(test, 1, page_ref_count(gone));
+	KUNIT_EXPECT_EQ(test, 1, page_ref_count(replaced));
+	odx_page_put(gone);
+	odx_page_put(replaced);
+
+	/* No entries; nothing but holes, over holes: nothing changes. */
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 5000, pages + 1, 0, &done));
+	KUNIT_EXPECT_EQ(test, 0UL, done);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 4000, pages, 1, &done));
+	KUNIT_EXPECT_EQ(test, 1UL, done);
+	KUNIT_EXPECT_NULL(test, slot_page(dst, 4000));
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 4060, pages + 5, 3, &done));
+	KUNIT_EXPECT_EQ(test, 3UL, done);
+	KUNIT_EXPECT_EQ(test, 2 * (nr - ARRAY_SIZE(holes)), odx_store_nr_pages(dst));
+	unpin(pages, nr);
+	KUNIT_EXPECT_EQ(test, 3, slot_refs(src, 1));
+}
+
+/*
+ * Over slots that hold other pages: pages of the store's own, pages shared with
+ * a third holder, and the very pages being mapped. The old pages lose the
+ * store's reference; the count of pages does not change.
+ */
+static void odx_store_share_pages_overwrite_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *src = &ctx->store, *dst = &ctx->peer;
+	unsigned long i, done, nr = 70;
+	struct page **pages, *own;
+
+	store_fill(test, src, 0, nr, 14);
+	store_fill(test, src, 100, 20, 14);
+	pages = pin_range(test, src, 0, nr);
+	/* dst 60-79: its own; 80-99: src 100-119; 100-129: src 40-69, as below. */
+	store_fill(test, dst, 60, 20, 15);
+	share_range(test, src, 100, dst, 80, 20);
+	share_range(test, src, 40, dst, 100, 30);
+	own = odx_store_get_page_locked(dst, 61);
+	KUNIT_ASSERT_NOT_NULL(test, own);
+	KUNIT_EXPECT_EQ(test, 70UL, odx_store_nr_pages(dst));
+
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(dst, 60, pages, nr, &done));
+	KUNIT_EXPECT_EQ(test, nr, done);
+	KUNIT_EXPECT_EQ(test, 70UL, odx_store_nr_pages(dst));
+	KUNIT_EXPECT_EQ(test, 90UL, odx_store_nr_pages(src));
+	for (i = 0; i < nr; i++)
+		expect_slot(test, dst, 60 + i, pages[i], 14, i, 3);
+	for (i = 100; i < 120; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, page_is(test, src, i, 14, i), "slot %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, 1, slot_refs(src, i), "slot %lu", i);
+	}
+	odx_store_barrier();
+	KUNIT_EXPECT_EQ(test, 1, page_ref_count(own));
+	page_pattern(ctx->ref, 15, 61);
+	KUNIT_EXPECT_TRUE(test, !memcmp(page_address(own), ctx->ref, PAGE_SIZE));
+	odx_page_put(own);
+	unpin(pages, nr);
+	KUNIT_EXPECT_EQ(test, 2, slot_refs(dst, 60));
+	KUNIT_EXPECT_EQ(test, 2, slot_refs(dst, 129));
+}
+
+/*
+ * A copy within one store onto an overlapping range, as an offload write from
+ * a token over slots 0-99 to slots 30-129 does: the run replaces pages that
+ * later entries of the same run still hold.
+ */
+static void odx_store_share_pages_overlap_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *s = &ctx->store;
+	unsigned long i, done, nr = 100;
+	struct page **pages;
+
+	store_fill(test, s, 0, nr, 16);
+	pages = pin_range(test, s, 0, nr);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_pages(s, 30, pages, nr, &done));
+	KUNIT_EXPECT_EQ(test, nr, done);
+	KUNIT_EXPECT_EQ(test, 130UL, odx_store_nr_pages(s));
+	for (i = 0; i < 30; i++)
+		expect_slot(test, s, i, pages[i], 16, i, 3);
+	for (i = 30; i < 130; i++)
+		expect_slot(test, s, i, pages[i - 30], 16, i - 30, i < 60 ? 3 : 2);
+	unpin(pages, nr);
+
+	/* Copy-on-write between two slots of one store. */
+	memset(ctx->buf + 2 * PAGE_SIZE, 0x42, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(s, 35 * PAGE_SIZE, ctx->buf + 2 * PAGE_SIZE,
+						 PAGE_SIZE, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, page_is(test, s, 5, 16, 5));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(s, 10 * PAGE_SIZE + 1,
+						 ctx->buf + 2 * PAGE_SIZE, 1, GFP_KERNEL));
+	KUNIT_EXPECT_TRUE(test, page_is(test, s, 40, 16, 10));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(s, 10));
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(s, 40));
+	KUNIT_EXPECT_EQ(test, 130UL, odx_store_nr_pages(s));
+}
+
+/* odx_store_get_pages_locked(): a token's pin of a run, holes included. */
+static void odx_store_get_pages_locked_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *s = &ctx->store;
+	unsigned long i, nr = 140;
+	struct page **pages;
+
+	store_fill(test, s, 10, nr, 17);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(s, 60 * PAGE_SIZE, 10 * PAGE_SIZE,
+						GFP_KERNEL));
+	pages = kunit_kcalloc(test, nr + 20, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	/* Slots 0-159: holes 0-9, 60-69 and 150-159. */
+	KUNIT_EXPECT_EQ(test, nr - 10, odx_store_get_pages_locked(s, 0, nr + 20, pages));
+	for (i = 0; i < nr + 20; i++) {
+		if (i < 10 || (i >= 60 && i < 70) || i >= 150) {
+			KUNIT_EXPECT_NULL_MSG(test, pages[i], "slot %lu", i);
+			continue;
+		}
+		KUNIT_EXPECT_PTR_EQ_MSG(test, pages[i], slot_page(s, i), "slot %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, 2, slot_refs(s, i), "slot %lu", i);
+	}
+	/* Pinned like a token: a write copies first. */
+	memset(ctx->buf + 2 * PAGE_SIZE, 0x24, 4);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(s, 60 * PAGE_SIZE - 2,
+						 ctx->buf + 2 * PAGE_SIZE, 4, GFP_KERNEL));
+	page_pattern(ctx->ref, 17, 59);
+	KUNIT_EXPECT_TRUE(test, !memcmp(page_address(pages[59]), ctx->ref, PAGE_SIZE));
+	memset(ctx->ref + PAGE_SIZE - 2, 0x24, 2);
+	KUNIT_EXPECT_TRUE(test, store_holds(test, s, 59 * PAGE_SIZE, ctx->ref, PAGE_SIZE));
+	KUNIT_EXPECT_PTR_NE(test, pages[59], slot_page(s, 59));
+	unpin(pages, nr + 20);
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(s, 100));
+	KUNIT_EXPECT_EQ(test, nr - 10 + 1, odx_store_nr_pages(s));
 }
 
 static struct kunit_case odx_store_cases[] = {
@@ -196,6 +956,21 @@ static struct kunit_case odx_store_cases[] = {
 	KUNIT_CASE(odx_store_zero_test),
 	KUNIT_CASE(odx_store_cow_test),
 	KUNIT_CASE(odx_store_cow_zero_test),
+	KUNIT_CASE(odx_store_share_test),
+	KUNIT_CASE(odx_store_share_write_source_test),
+	KUNIT_CASE(odx_store_share_write_dest_test),
+	KUNIT_CASE(odx_store_share_partial_write_test),
+	KUNIT_CASE(odx_store_share_zero_source_test),
+	KUNIT_CASE(odx_store_share_zero_dest_test),
+	KUNIT_CASE(odx_store_share_holder_put_test),
+	KUNIT_CASE(odx_store_share_destroy_dest_test),
+	KUNIT_CASE(odx_store_share_destroy_source_test),
+	KUNIT_CASE(odx_store_share_replace_test),
+	KUNIT_CASE(odx_store_share_pages_run_test),
+	KUNIT_CASE(odx_store_share_pages_holes_test),
+	KUNIT_CASE(odx_store_share_pages_overwrite_test),
+	KUNIT_CASE(odx_store_share_pages_overlap_test),
+	KUNIT_CASE(odx_store_get_pages_locked_test),
 	{}
 };
 
