@@ -19,7 +19,7 @@ def g(k, i=0):
 
 sizes = sorted(int(k.split("_")[2]) for k in v if k.startswith("copy_shared_"))
 md = ["# odx benchmark", "",
-      "Stock Debian 6.12 kernel in QEMU (TCG, 2 vCPUs); medians of 3; every ratio is",
+      "Stock Debian 6.12 kernel in QEMU (TCG, 2 vCPUs); medians of 5; every ratio is",
       "against a baseline measured in the same run.", "",
       "## Copies (seconds; speed-up of the offload copy over the baseline)", "",
       "| size | shared pages | byte copy | O_DIRECT pread/pwrite | dd | shared vs O_DIRECT | byte vs O_DIRECT | shared vs byte | mint |",

@@ -13,7 +13,7 @@ rec() { echo "$*" | tee -a "$raw"; }
 if [ $short = 1 ]; then
 	sizes="1 4"; reps=1; fio_time=2; ntok="10 1000"; ncopies=3; csize=4
 else
-	sizes="1 4 16 64 256"; reps=3; fio_time=8; ntok="10 1000 100000"; ncopies=8; csize=64
+	sizes="1 4 16 64 256"; reps=5; fio_time=8; ntok="10 1000 100000"; ncopies=8; csize=64
 fi
 mib=$((1 << 20))
 
