@@ -10,10 +10,12 @@ case "${1:-}" in
 	"$top/tests/guest/run.sh" rw-buffered rw-direct fio-verify create-remove || rc=1
 	"$top/tests/token/run.sh" || rc=1
 	"$top/tests/odxctl/run.sh" || rc=1
+	"$top/tests/scsi/run.sh" || rc=1
 	;;
 *)
 	"$top/tests/guest/run.sh" || rc=1
 	"$top/tests/token/run.sh" || rc=1
+	"$top/tests/scsi/run.sh" || rc=1
 	if [ -x "$top/tests/hardening/run.sh" ]; then
 		"$top/tests/hardening/run.sh" || rc=1
 	fi
