@@ -506,7 +506,7 @@ static int odx_mode_select(struct odx_scsi_cmd *cmd, bool is10)
 	}
 	odx_control_page(cmd, cur, 0);
 	/* Anything but D_SENSE must stay as it is. */
-	if ((p[2] & ~0x04) != cur[2] || memcmp(p + 3, cur + 3, 9)) {
+	if (((p[2] ^ cur[2]) & ~0x04) || memcmp(p + 3, cur + 3, 9)) {
 		odx_bad_param(cmd, off + 2);
 		goto out;
 	}
