@@ -6,7 +6,8 @@ set -euo pipefail
 
 pkgs=(build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils kmod
 	qemu-system-x86 busybox-static linux-source-6.12 linux-headers-amd64
-	fio sparse e2fsprogs util-linux python3 gzip file perl clang libclang-rt-14-dev)
+	fio sparse e2fsprogs util-linux python3 gzip file perl clang libclang-rt-14-dev
+	ddpt sg3-utils)
 
 missing_pkgs() {
 	local p abi
