@@ -24,6 +24,7 @@ tests: setup
 	@$(MAKE) -s -C tests
 	@$(MAKE) -s -C tests/token
 	@$(MAKE) -s -C tests/hardening
+	@$(MAKE) -s -C tests/scsi
 	@$(MAKE) -s -C tools
 
 test:
