@@ -131,7 +131,8 @@ int odx_offload_mint(struct odx_dev *dev, struct block_device *bdev,
  * @dev: destination device
  * @bdev: its block device
  * @tok: the token (odx_token_get()), or NULL for the zero token
- * @token_offset: bytes into the token's data
+ * @token_offset: bytes into the token's data, below its length (the caller
+ *	checked, to report it its own way)
  * @ranges: validated destination ranges
  * @nr: how many
  * @total: bytes @ranges cover
@@ -141,8 +142,8 @@ int odx_offload_mint(struct odx_dev *dev, struct block_device *bdev,
  * of the destination first and drops it after, and counts the bytes in the
  * device's counters. The caller checked that the device is open for writing.
  *
- * Return: 0; -EINVAL when @token_offset is not below the token's length
- * (nothing written); an errno from odx_copy() when nothing was written.
+ * Return: 0, or an errno from the writeback or odx_copy() when nothing was
+ * written.
  */
 int odx_offload_copy(struct odx_dev *dev, struct block_device *bdev,
 		     struct odx_tok *tok, u64 token_offset,
@@ -153,11 +154,8 @@ int odx_offload_copy(struct odx_dev *dev, struct block_device *bdev,
 	int err;
 
 	*copied = 0;
-	if (tok) {
-		if (token_offset >= tok->length)
-			return -EINVAL;
+	if (tok)
 		max = min(max, tok->length - token_offset);
-	}
 	/* Dirty cached data of the destination must not land on the copy later. */
 	err = odx_sync_ranges(bdev, ranges, nr, max);
 	if (err)

@@ -147,14 +147,9 @@ EXPORT_SYMBOL_IF_KUNIT(odx_store_get_page);
  */
 struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index)
 {
-	struct mutex *lock = odx_stripe(store, index);
 	struct page *page;
 
-	mutex_lock(lock);
-	page = xa_load(&store->pages, index);
-	if (page)
-		get_page(page);
-	mutex_unlock(lock);
+	odx_store_get_pages_locked(store, index, 1, &page);
 	return page;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_store_get_page_locked);
@@ -335,24 +330,9 @@ static void odx_store_drop_page(struct odx_store *store, pgoff_t index)
  */
 int odx_store_share_page(struct odx_store *store, pgoff_t index, struct page *page)
 {
-	struct mutex *lock = odx_stripe(store, index);
-	struct page *old;
+	unsigned long done;
 
-	get_page(page);
-	mutex_lock(lock);
-	/* GFP_NOIO: reclaim may write to this device, which takes @lock. */
-	old = xa_store(&store->pages, index, page, GFP_NOIO);
-	if (xa_is_err(old)) {
-		mutex_unlock(lock);
-		odx_page_put(page);
-		return xa_err(old);
-	}
-	if (!old)
-		atomic_long_inc(&store->nr_pages);
-	mutex_unlock(lock);
-	if (old)
-		odx_page_put(old);
-	return 0;
+	return odx_store_share_pages(store, index, &page, 1, &done);
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_store_share_page);
 
