@@ -11,13 +11,19 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cdrom.h>
 #include <linux/compat.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_proto.h>
 #include <scsi/sg.h>
 
 #include "odx_internal.h"
@@ -31,38 +37,18 @@
 /* SG_GET_VERSION_NUM: what the block layer's own SG_IO reports. */
 #define ODX_SG_VERSION		30527
 
-/* Operation codes and service actions (SPC-4, SBC-3). */
-#define TUR			0x00
-#define REQ_SENSE		0x03
-#define INQ			0x12
-#define MODE_SEL6		0x15
-#define MODE_SENSE6		0x1a
-#define READ_CAP10		0x25
-#define READ10			0x28
-#define WRITE10			0x2a
-#define SYNC_CACHE10		0x35
-#define MODE_SEL10		0x55
-#define MODE_SENSE10		0x5a
-#define TPC_OUT			0x83
+/*
+ * Operation codes, status and sense keys are <scsi/scsi_proto.h>'s; SPC-4 calls
+ * 0x83 and 0x84 THIRD-PARTY COPY OUT and IN (the kernel: EXTENDED_COPY and
+ * RECEIVE_COPY_RESULTS, their LID1 service actions).
+ */
+#define TPC_OUT			EXTENDED_COPY
 #define  SA_POPULATE_TOKEN	0x10
 #define  SA_WRITE_USING_TOKEN	0x11
-#define TPC_IN			0x84
+#define TPC_IN			RECEIVE_COPY_RESULTS
 #define  SA_RRTI		0x07
-#define READ16			0x88
-#define WRITE16			0x8a
-#define SYNC_CACHE16		0x91
-#define SAI16			0x9e
-#define  SA_READ_CAP16		0x10
-#define MAINT_IN		0xa3
-#define  SA_RSOC		0x0c
 
-/* Status, sense keys and additional sense codes (ASC << 8 | ASCQ). */
-#define STAT_GOOD		0x00
-#define STAT_CHECK		0x02
-#define KEY_NO_SENSE		0x00
-#define KEY_ILLEGAL		0x05
-#define KEY_DATA_PROTECT	0x07
-#define KEY_ABORTED		0x0b
+/* Additional sense codes (ASC << 8 | ASCQ). */
 #define ASC_PARAM_LEN		0x1a00	/* parameter list length error */
 #define ASC_BAD_OPCODE		0x2000	/* invalid command operation code */
 #define ASC_LBA_RANGE		0x2100	/* logical block address out of range */
@@ -90,18 +76,27 @@
 /* Transfer count units: logical blocks. */
 #define UNITS_BLOCKS		0xf1
 
-/* The ROD types POPULATE TOKEN accepts: odx tokens are point in time copies. */
-static const u32 odx_rod_types[] = { 0x00800000, 0x00800001, 0x00800002, 0x0080ffff };
+/*
+ * The ROD types POPULATE TOKEN accepts: the one odx mints (point in time copy,
+ * default) and "point in time copy - any", which lets odx pick it. Change
+ * vulnerable (0x00800001) and persistent (0x00800002) tokens are not what odx
+ * mints, so asking for them is an invalid field (byte 8), as FreeBSD's CTL
+ * answers a ROD type it does not mint.
+ */
+static const u32 odx_rod_types[] = { ODX_TOKEN_TYPE_POINT_IN_TIME, 0x0080ffff };
+
+/* Largest CDB SG_IO takes, as the kernel's sg_io(): the size of scsi_cmnd.cmnd. */
+#define ODX_SG_MAX_CDB		sizeof_field(struct scsi_cmnd, cmnd)
 
 /* A command being served. */
 struct odx_scsi_cmd {
 	struct odx_dev *dev;
 	struct block_device *bdev;
 	blk_mode_t mode;
-	u8 cdb[16];
+	u8 cdb[ODX_SG_MAX_CDB];
 	unsigned int cdb_len;
 	int dir;
-	void __user *data;
+	struct iov_iter data;
 	u32 data_len;
 	u32 transferred;
 	u8 status;
@@ -125,7 +120,7 @@ static void odx_sense_field(struct odx_scsi_cmd *cmd, u8 key, u16 asc, bool in_c
 		put_unaligned_be16(field, sks + 1);
 	}
 	memset(s, 0, sizeof(cmd->sense));
-	cmd->status = STAT_CHECK;
+	cmd->status = SAM_STAT_CHECK_CONDITION;
 	if (READ_ONCE(cmd->dev->scsi.d_sense)) {
 		s[0] = 0x72;
 		s[1] = key;
@@ -156,20 +151,20 @@ static void odx_sense(struct odx_scsi_cmd *cmd, u8 key, u16 asc)
 
 static void odx_bad_cdb(struct odx_scsi_cmd *cmd, int field, int bit)
 {
-	odx_sense_field(cmd, KEY_ILLEGAL, ASC_CDB, true, field, bit);
+	odx_sense_field(cmd, ILLEGAL_REQUEST, ASC_CDB, true, field, bit);
 }
 
 static void odx_bad_param(struct odx_scsi_cmd *cmd, int field)
 {
-	odx_sense_field(cmd, KEY_ILLEGAL, ASC_PARAM, false, field, -1);
+	odx_sense_field(cmd, ILLEGAL_REQUEST, ASC_PARAM, false, field, -1);
 }
 
 /* Data-in: hand @len bytes of @buf to the caller, at most @alloc of them. */
 static int odx_data_in(struct odx_scsi_cmd *cmd, const void *buf, u32 len, u32 alloc)
 {
-	u32 n = min3(len, alloc, cmd->dir == SG_DXFER_TO_DEV ? 0 : cmd->data_len);
+	u32 n = min3(len, alloc, cmd->dir == SG_DXFER_FROM_DEV ? cmd->data_len : 0);
 
-	if (n && copy_to_user(cmd->data, buf, n))
+	if (n && copy_to_iter(buf, n, &cmd->data) != n)
 		return -EFAULT;
 	cmd->transferred = n;
 	return 0;
@@ -191,7 +186,7 @@ static void *odx_data_out(struct odx_scsi_cmd *cmd, u32 len, int field)
 	buf = kvmalloc(len, GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
-	if (copy_from_user(buf, cmd->data, len)) {
+	if (copy_from_iter(buf, len, &cmd->data) != len) {
 		kvfree(buf);
 		return ERR_PTR(-EFAULT);
 	}
@@ -274,8 +269,14 @@ static int odx_inquiry(struct odx_scsi_cmd *cmd)
 		put_unaligned_be16(caps.maximum_data_descriptors, d + 10);
 		put_unaligned_be32(caps.maximum_token_lifetime, d + 12);
 		put_unaligned_be32(caps.default_token_lifetime, d + 16);
-		put_unaligned_be64(div_u64(caps.optimal_transfer_count, dev->block_size),
-				   d + 20);
+		/*
+		 * Maximum token transfer size: the most one POPULATE TOKEN or WRITE
+		 * USING TOKEN takes whole (SBC-4), the smaller of the token and the
+		 * transfer limits; then the optimal transfer count.
+		 */
+		put_unaligned_be64(div_u64(min(odx_token_limits.max_token_bytes,
+					       caps.maximum_transfer_size),
+					   dev->block_size), d + 20);
 		put_unaligned_be64(div_u64(caps.optimal_transfer_count, dev->block_size),
 				   d + 28);
 		d += 36;
@@ -313,7 +314,7 @@ static int odx_inquiry(struct odx_scsi_cmd *cmd)
 		put_unaligned_be16(0x8001, d);
 		put_unaligned_be16(0x20, d + 2);
 		put_unaligned_be32(ODX_SCSI_LISTS, d + 4);
-		put_unaligned_be32(ODX_SCSI_LISTS, d + 8);
+		put_unaligned_be32(ODX_SCSI_OPENER_LISTS, d + 8);
 		put_unaligned_be32(min_t(u64, caps.maximum_transfer_size, U32_MAX), d + 12);
 		d[16] = ilog2(dev->block_size);
 		d += 36;
@@ -358,37 +359,38 @@ static int odx_rw_sync(struct odx_scsi_cmd *cmd, u64 pos, u64 len)
 	return odx_sync_ranges(cmd->bdev, &r, 1, len);
 }
 
-/* READ and WRITE (10/16): data through the caller's buffer, like O_DIRECT. */
-static int odx_rw(struct odx_scsi_cmd *cmd, bool write, bool is16)
+/* READ and WRITE (10/12/16): data through the caller's buffer, like O_DIRECT. */
+static int odx_rw(struct odx_scsi_cmd *cmd, bool write, unsigned int cdb_len)
 {
 	struct odx_dev *dev = cmd->dev;
+	bool is16 = cdb_len == 16;
 	u64 lba = is16 ? get_unaligned_be64(cmd->cdb + 2) : get_unaligned_be32(cmd->cdb + 2);
-	u32 nr = is16 ? get_unaligned_be32(cmd->cdb + 10) : get_unaligned_be16(cmd->cdb + 7);
+	int nr_at = is16 ? 10 : cdb_len == 12 ? 6 : 7;
+	u32 nr = cdb_len == 10 ? get_unaligned_be16(cmd->cdb + 7) :
+		 get_unaligned_be32(cmd->cdb + nr_at);
 	u64 pos, len = (u64)nr * dev->block_size;
 	void *buf;
 	int err;
 
-	if (!(cmd->mode & (write ? BLK_OPEN_WRITE : BLK_OPEN_READ)))
-		return -EBADF;
 	if (lba > odx_nr_blocks(dev) || nr > odx_nr_blocks(dev) - lba) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_LBA_RANGE);
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_LBA_RANGE);
 		return 0;
 	}
 	if (write && bdev_read_only(cmd->bdev)) {
-		odx_sense(cmd, KEY_DATA_PROTECT, ASC_WRITE_PROTECTED);
+		odx_sense(cmd, DATA_PROTECT, ASC_WRITE_PROTECTED);
 		return 0;
 	}
 	if (!nr)
 		return 0;
 	if (len > cmd->data_len ||
 	    cmd->dir != (write ? SG_DXFER_TO_DEV : SG_DXFER_FROM_DEV)) {
-		odx_bad_cdb(cmd, is16 ? 10 : 7, -1);
+		odx_bad_cdb(cmd, nr_at, -1);
 		return 0;
 	}
 	pos = lba * dev->block_size;
 
 	if (write) {
-		buf = odx_data_out(cmd, len, is16 ? 10 : 7);
+		buf = odx_data_out(cmd, len, nr_at);
 		if (IS_ERR_OR_NULL(buf))
 			return PTR_ERR_OR_ZERO(buf);
 		err = odx_rw_sync(cmd, pos, len);
@@ -408,7 +410,7 @@ static int odx_rw(struct odx_scsi_cmd *cmd, bool write, bool is16)
 	}
 	kvfree(buf);
 	if (err == -ENOMEM) {
-		odx_sense(cmd, KEY_ABORTED, ASC_RESOURCES);
+		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
 		err = 0;
 	}
 	return err;
@@ -438,7 +440,7 @@ static int odx_mode_sense(struct odx_scsi_cmd *cmd, bool is10)
 	u32 alloc = is10 ? get_unaligned_be16(cmd->cdb + 7) : cmd->cdb[4];
 
 	if (pc == 3) {
-		odx_sense_field(cmd, KEY_ILLEGAL, ASC_NO_SAVING, true, 2, 7);
+		odx_sense_field(cmd, ILLEGAL_REQUEST, ASC_NO_SAVING, true, 2, 7);
 		return 0;
 	}
 	if ((page != 0x0a && page != 0x3f) || cmd->cdb[3]) {
@@ -487,7 +489,7 @@ static int odx_mode_select(struct odx_scsi_cmd *cmd, bool is10)
 	if (IS_ERR_OR_NULL(pl))
 		return PTR_ERR_OR_ZERO(pl);
 	if (len < hdr) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
 		goto out;
 	}
 	bdl = is10 ? get_unaligned_be16(pl + 6) : pl[3];
@@ -527,25 +529,27 @@ static const struct odx_opcode {
 	bool has_sa;
 	u8 len;
 } odx_opcodes[] = {
-	{ TUR, 0, false, 6 },
-	{ REQ_SENSE, 0, false, 6 },
-	{ INQ, 0, false, 6 },
-	{ MODE_SEL6, 0, false, 6 },
-	{ MODE_SENSE6, 0, false, 6 },
-	{ READ_CAP10, 0, false, 10 },
-	{ READ10, 0, false, 10 },
-	{ WRITE10, 0, false, 10 },
-	{ SYNC_CACHE10, 0, false, 10 },
-	{ MODE_SEL10, 0, false, 10 },
-	{ MODE_SENSE10, 0, false, 10 },
+	{ TEST_UNIT_READY, 0, false, 6 },
+	{ REQUEST_SENSE, 0, false, 6 },
+	{ INQUIRY, 0, false, 6 },
+	{ MODE_SELECT, 0, false, 6 },
+	{ MODE_SENSE, 0, false, 6 },
+	{ READ_CAPACITY, 0, false, 10 },
+	{ READ_10, 0, false, 10 },
+	{ WRITE_10, 0, false, 10 },
+	{ SYNCHRONIZE_CACHE, 0, false, 10 },
+	{ MODE_SELECT_10, 0, false, 10 },
+	{ MODE_SENSE_10, 0, false, 10 },
 	{ TPC_OUT, SA_POPULATE_TOKEN, true, 16 },
 	{ TPC_OUT, SA_WRITE_USING_TOKEN, true, 16 },
 	{ TPC_IN, SA_RRTI, true, 16 },
-	{ READ16, 0, false, 16 },
-	{ WRITE16, 0, false, 16 },
-	{ SYNC_CACHE16, 0, false, 16 },
-	{ SAI16, SA_READ_CAP16, true, 16 },
-	{ MAINT_IN, SA_RSOC, true, 12 },
+	{ READ_12, 0, false, 12 },
+	{ WRITE_12, 0, false, 12 },
+	{ READ_16, 0, false, 16 },
+	{ WRITE_16, 0, false, 16 },
+	{ SYNCHRONIZE_CACHE_16, 0, false, 16 },
+	{ SERVICE_ACTION_IN_16, SAI_READ_CAPACITY_16, true, 16 },
+	{ MAINTENANCE_IN, MI_REPORT_SUPPORTED_OPERATION_CODES, true, 12 },
 };
 
 static int odx_rsoc(struct odx_scsi_cmd *cmd)
@@ -619,32 +623,110 @@ static int odx_rsoc(struct odx_scsi_cmd *cmd)
 	return odx_data_in(cmd, r, len, alloc);
 }
 
-/* The list slot for @list_id: the one holding it, else a free or the oldest one. */
-static struct odx_scsi_list *odx_list_slot(struct odx_scsi *s, u32 list_id)
+/*
+ * List identifiers belong to the opener. SPC-4 scopes them to the I_T nexus: an
+ * initiator sees only its own copy operations, and two initiators may use the
+ * same list identifier. A block device ioctl is given no struct file (6.5+
+ * passes the gendisk and a blk_mode_t), so the nearest thing to an initiator
+ * it can name is the calling process: odx keys outcomes by the caller's thread
+ * group (task_tgid(), its struct pid). Threads of one process, which share
+ * their descriptors, share their list identifiers; any other process, a forked
+ * child included, is another initiator and neither sees nor replaces them. An
+ * outcome holds a reference on its struct pid, so a new process can never take
+ * over an exited one's identity. Memory is bounded: ODX_SCSI_LISTS outcomes
+ * per device, at most ODX_SCSI_OPENER_LISTS of them per opener; past either
+ * cap the oldest (the opener's own first) is reused.
+ */
+static struct pid *odx_opener(void)
 {
-	struct odx_scsi_list *l, *pick = NULL;
+	return task_tgid(current);
+}
+
+/* The device's outcome table, allocated by its first copy operation. */
+static int odx_lists_alloc(struct odx_scsi *s)
+{
+	struct odx_scsi_list *lists;
+
+	mutex_lock(&s->lock);
+	lists = s->lists;
+	mutex_unlock(&s->lock);
+	if (lists)
+		return 0;
+	lists = kvcalloc(ODX_SCSI_LISTS, sizeof(*lists), GFP_KERNEL_ACCOUNT);
+	if (!lists)
+		return -ENOMEM;
+	mutex_lock(&s->lock);
+	if (!s->lists)
+		swap(s->lists, lists);
+	mutex_unlock(&s->lock);
+	kvfree(lists);
+	return 0;
+}
+
+/* @owner's outcome for @list_id, or NULL. */
+static struct odx_scsi_list *odx_list_find(struct odx_scsi *s, struct pid *owner,
+					   u32 list_id)
+{
+	struct odx_scsi_list *l;
+
+	lockdep_assert_held(&s->lock);
+	if (!s->lists)
+		return NULL;
+	for (l = s->lists; l < s->lists + ODX_SCSI_LISTS; l++)
+		if (l->used && l->owner == owner && l->list_id == list_id)
+			return l;
+	return NULL;
+}
+
+/*
+ * The slot for @owner's @list_id: the one holding it; else @owner's oldest once
+ * it has ODX_SCSI_OPENER_LISTS; else a free slot, or the device's oldest.
+ */
+static struct odx_scsi_list *odx_list_slot(struct odx_scsi *s, struct pid *owner,
+					   u32 list_id)
+{
+	struct odx_scsi_list *l, *mine_oldest = NULL, *oldest = NULL, *unused = NULL;
+	unsigned int mine = 0;
 
 	lockdep_assert_held(&s->lock);
 	for (l = s->lists; l < s->lists + ODX_SCSI_LISTS; l++) {
-		if (l->used && l->list_id == list_id)
-			return l;
-		if (!pick || (pick->used && (!l->used || l->stamp < pick->stamp)))
-			pick = l;
+		if (!l->used) {
+			unused = unused ?: l;
+			continue;
+		}
+		if (l->owner == owner) {
+			if (l->list_id == list_id)
+				return l;
+			mine++;
+			if (!mine_oldest || l->stamp < mine_oldest->stamp)
+				mine_oldest = l;
+		}
+		if (!oldest || l->stamp < oldest->stamp)
+			oldest = l;
 	}
-	return pick;
+	if (mine >= ODX_SCSI_OPENER_LISTS)
+		return mine_oldest;
+	return unused ?: oldest;
 }
 
-/* Record a copy operation's outcome for RECEIVE ROD TOKEN INFORMATION. */
+/*
+ * Record a copy operation's outcome for RECEIVE ROD TOKEN INFORMATION (the
+ * table exists: the operation called odx_lists_alloc() first).
+ */
 static void odx_list_record(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, u8 copy_status,
 			    u64 count, const struct odx_token *token)
 {
 	struct odx_scsi *s = &cmd->dev->scsi;
+	struct pid *owner = odx_opener();
 	struct odx_scsi_list *l;
 
 	mutex_lock(&s->lock);
-	l = odx_list_slot(s, list_id);
+	l = odx_list_slot(s, owner, list_id);
+	if (l->used)
+		put_pid(l->owner);
 	memset(l, 0, sizeof(*l));
 	l->used = true;
+	l->owner = get_pid(owner);
 	l->list_id = list_id;
 	l->stamp = ++s->stamp;
 	l->sa = sa;
@@ -682,7 +764,7 @@ static int odx_scsi_ranges(struct odx_scsi_cmd *cmd, const u8 *d, u32 len, u32 o
 		return -EINVAL;
 	}
 	if (n > odx_max_ranges || n > ODX_MAX_RANGES_LIMIT) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_TOO_MANY_SEGS);
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOO_MANY_SEGS);
 		return -EINVAL;
 	}
 	/*
@@ -703,7 +785,7 @@ static int odx_scsi_ranges(struct odx_scsi_cmd *cmd, const u8 *d, u32 len, u32 o
 			return -EINVAL;
 		}
 		if (lba > odx_nr_blocks(dev) || blocks > odx_nr_blocks(dev) - lba) {
-			odx_sense(cmd, KEY_ILLEGAL, ASC_LBA_RANGE);
+			odx_sense(cmd, ILLEGAL_REQUEST, ASC_LBA_RANGE);
 			return -EINVAL;
 		}
 		ranges[i].starting_offset = lba * dev->block_size;
@@ -723,13 +805,13 @@ static void odx_errno_sense(struct odx_scsi_cmd *cmd, int err, u16 resources)
 	switch (err) {
 	case -ENOSPC:
 	case -EDQUOT:
-		odx_sense(cmd, KEY_ILLEGAL, resources);
+		odx_sense(cmd, ILLEGAL_REQUEST, resources);
 		break;
 	case -ENOMEM:
-		odx_sense(cmd, KEY_ABORTED, ASC_RESOURCES);
+		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
 		break;
 	default:
-		odx_sense(cmd, KEY_ABORTED, ASC_INTERNAL);
+		odx_sense(cmd, ABORTED_COMMAND, ASC_INTERNAL);
 		break;
 	}
 }
@@ -745,7 +827,7 @@ static void odx_op_failed(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, bool imm
 	odx_errno_sense(cmd, err, resources);
 	odx_list_record(cmd, list_id, sa, COPY_FAILED, 0, NULL);
 	if (immed) {
-		cmd->status = STAT_GOOD;
+		cmd->status = SAM_STAT_GOOD;
 		cmd->sense_len = 0;
 	}
 }
@@ -779,7 +861,7 @@ static int odx_do_populate(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
 		return 0;
 	}
 	if (16 + get_unaligned_be16(pl + 14) > len) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
 		return 0;
 	}
 	if (odx_scsi_ranges(cmd, pl + 16, get_unaligned_be16(pl + 14), 16, ranges, &nr,
@@ -807,12 +889,14 @@ static int odx_populate_token(struct odx_scsi_cmd *cmd)
 	u8 *pl;
 	int err;
 
-	if (!(cmd->mode & BLK_OPEN_READ))
-		return -EBADF;
 	if (!len)
 		return 0;
+	if (odx_lists_alloc(&cmd->dev->scsi)) {
+		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
+		return 0;
+	}
 	if (len < 16 + 16 || len > 16 + 16 * ODX_MAX_RANGES_LIMIT) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
 		return 0;
 	}
 	pl = odx_data_out(cmd, len, 10);
@@ -849,9 +933,9 @@ static void odx_token_sense(struct odx_scsi_cmd *cmd, const struct odx_token *to
 	};
 
 	if (err == -EXDEV)
-		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_REMOTE));
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOKEN(TOK_REMOTE));
 	else
-		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(ascq[odx_token_fate(token)]));
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOKEN(ascq[odx_token_fate(token)]));
 }
 
 /* WRITE USING TOKEN with its parameter list @pl (@len bytes) in hand. */
@@ -871,31 +955,33 @@ static int odx_do_wut(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
 		return 0;
 	}
 	if (536 + get_unaligned_be16(pl + 534) > len) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
 		return 0;
 	}
 	if (odx_scsi_ranges(cmd, pl + 536, get_unaligned_be16(pl + 534), 536, ranges, &nr,
 			    &total))
 		return 0;
-	/* OFFSET INTO ROD counts the destination's logical blocks. */
-	if (check_mul_overflow(get_unaligned_be64(pl + 8), (u64)dev->block_size,
-			       &offset)) {
-		odx_bad_param(cmd, 8);
-		return 0;
-	}
 	if (get_unaligned_be16(token->token_id_length) != ODX_TOKEN_ID_LENGTH) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_LENGTH));
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOKEN(TOK_LENGTH));
 		return 0;
 	}
 	if (odx_token_is_zero(token)) {
-		if (offset) {
+		/*
+		 * The zero token stands for zeros without end: OFFSET INTO ROD is
+		 * ignored, as the DSM ioctl ignores TokenOffset for it (and
+		 * FreeBSD's CTL for this token).
+		 */
+		offset = 0;
+		del = false;
+	} else {
+		/* OFFSET INTO ROD counts the destination's logical blocks. */
+		if (check_mul_overflow(get_unaligned_be64(pl + 8), (u64)dev->block_size,
+				       &offset)) {
 			odx_bad_param(cmd, 8);
 			return 0;
 		}
-		del = false;
-	} else {
 		if (get_unaligned_be32(token->token_type) != ODX_TOKEN_TYPE_POINT_IN_TIME) {
-			odx_sense(cmd, KEY_ILLEGAL, ASC_TOKEN(TOK_UNSUPPORTED));
+			odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOKEN(TOK_UNSUPPORTED));
 			return 0;
 		}
 		err = odx_token_get(token, dev, READ_ONCE(odx_allow_cross_device), &tok);
@@ -936,16 +1022,18 @@ static int odx_write_using_token(struct odx_scsi_cmd *cmd)
 	u8 *pl;
 	int err;
 
-	if (!(cmd->mode & BLK_OPEN_WRITE))
-		return -EBADF;
 	if (!len)
 		return 0;
+	if (odx_lists_alloc(&cmd->dev->scsi)) {
+		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
+		return 0;
+	}
 	if (len < 536 + 16 || len > 536 + 16 * ODX_MAX_RANGES_LIMIT) {
-		odx_sense(cmd, KEY_ILLEGAL, ASC_PARAM_LEN);
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
 		return 0;
 	}
 	if (bdev_read_only(cmd->bdev)) {
-		odx_sense(cmd, KEY_DATA_PROTECT, ASC_WRITE_PROTECTED);
+		odx_sense(cmd, DATA_PROTECT, ASC_WRITE_PROTECTED);
 		return 0;
 	}
 	pl = odx_data_out(cmd, len, 10);
@@ -974,8 +1062,8 @@ static int odx_rrti(struct odx_scsi_cmd *cmd)
 	unsigned int len;
 
 	mutex_lock(&s->lock);
-	l = odx_list_slot(s, list_id);
-	if (!l->used || l->list_id != list_id) {
+	l = odx_list_find(s, odx_opener(), list_id);
+	if (!l) {
 		mutex_unlock(&s->lock);
 		odx_bad_cdb(cmd, 2, -1);
 		return 0;
@@ -1009,39 +1097,45 @@ static int odx_scsi_exec(struct odx_scsi_cmd *cmd)
 	u8 sa = cdb[1] & 0x1f;
 
 	switch (cdb[0]) {
-	case TUR:
-	case SYNC_CACHE10:
-	case SYNC_CACHE16:
+	case TEST_UNIT_READY:
+	case SYNCHRONIZE_CACHE:
+	case SYNCHRONIZE_CACHE_16:
 		return 0;
-	case REQ_SENSE:
+	case REQUEST_SENSE:
 		/* Sense is reported with each command: nothing is pending. */
 		memset(cmd->resp, 0, 18);
 		cmd->resp[0] = READ_ONCE(cmd->dev->scsi.d_sense) ? 0x72 : 0x70;
 		if (cmd->resp[0] == 0x70)
 			cmd->resp[7] = 10;
 		return odx_data_in(cmd, cmd->resp, cmd->resp[0] == 0x70 ? 18 : 8, cdb[4]);
-	case INQ:
+	case INQUIRY:
 		return odx_inquiry(cmd);
-	case READ_CAP10:
+	case READ_CAPACITY:
 		return odx_read_capacity(cmd, false);
-	case SAI16:
-		if (sa != SA_READ_CAP16)
+	case SERVICE_ACTION_IN_16:
+		if (sa != SAI_READ_CAPACITY_16)
 			break;
 		return odx_read_capacity(cmd, true);
-	case READ10:
-	case READ16:
-		return odx_rw(cmd, false, cdb[0] == READ16);
-	case WRITE10:
-	case WRITE16:
-		return odx_rw(cmd, true, cdb[0] == WRITE16);
-	case MODE_SENSE6:
-	case MODE_SENSE10:
-		return odx_mode_sense(cmd, cdb[0] == MODE_SENSE10);
-	case MODE_SEL6:
-	case MODE_SEL10:
-		return odx_mode_select(cmd, cdb[0] == MODE_SEL10);
-	case MAINT_IN:
-		if (sa != SA_RSOC)
+	case READ_10:
+		return odx_rw(cmd, false, 10);
+	case READ_12:
+		return odx_rw(cmd, false, 12);
+	case READ_16:
+		return odx_rw(cmd, false, 16);
+	case WRITE_10:
+		return odx_rw(cmd, true, 10);
+	case WRITE_12:
+		return odx_rw(cmd, true, 12);
+	case WRITE_16:
+		return odx_rw(cmd, true, 16);
+	case MODE_SENSE:
+	case MODE_SENSE_10:
+		return odx_mode_sense(cmd, cdb[0] == MODE_SENSE_10);
+	case MODE_SELECT:
+	case MODE_SELECT_10:
+		return odx_mode_select(cmd, cdb[0] == MODE_SELECT_10);
+	case MAINTENANCE_IN:
+		if (sa != MI_REPORT_SUPPORTED_OPERATION_CODES)
 			break;
 		return odx_rsoc(cmd);
 	case TPC_OUT:
@@ -1055,7 +1149,7 @@ static int odx_scsi_exec(struct odx_scsi_cmd *cmd)
 			break;
 		return odx_rrti(cmd);
 	default:
-		odx_sense(cmd, KEY_ILLEGAL, ASC_BAD_OPCODE);
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_BAD_OPCODE);
 		return 0;
 	}
 	/* A known operation code with a service action odx does not serve. */
@@ -1129,39 +1223,211 @@ static int odx_put_hdr(const struct sg_io_hdr *hdr, void __user *uarg)
 	return copy_to_user(uarg, hdr, sizeof(*hdr)) ? -EFAULT : 0;
 }
 
+/*
+ * Who may send what. For real disks the kernel's SG_IO filter,
+ * scsi_cmd_allowed() (drivers/scsi/scsi_ioctl.c), lets any opener send the
+ * commands on its read list, needs the device open for writing for those on its
+ * write list (MODE SELECT among them), and CAP_SYS_RAWIO for anything else; it
+ * lets CAP_SYS_RAWIO send anything. odx uses the same two lists and asks at
+ * least as much, of every caller, root included:
+ *  - read list: the device open for reading (the kernel asks only that it be
+ *    open; odx's commands read the data itself, as read(2) would);
+ *  - write list: the device open for writing;
+ *  - POPULATE TOKEN and RECEIVE ROD TOKEN INFORMATION (on neither list): open
+ *    for reading, as the DSM ioctl's offload read (a token reads the source);
+ *  - WRITE USING TOKEN (on neither list): open for writing, as the offload
+ *    write;
+ *  - anything else (SYNCHRONIZE CACHE(16), other service actions of 0x83 and
+ *    0x84, unknown operation codes): CAP_SYS_RAWIO, as the kernel.
+ * A missing mode fails the ioctl with EBADF (as the DSM ioctl does), a missing
+ * CAP_SYS_RAWIO with EPERM (as the kernel does).
+ */
+enum odx_access { ODX_NEEDS_READ, ODX_NEEDS_WRITE, ODX_NEEDS_RAWIO };
+
+static enum odx_access odx_cmd_access(const u8 *cdb)
+{
+	u8 sa = cdb[1] & 0x1f;
+
+	switch (cdb[0]) {
+	case TPC_OUT:
+		if (sa == SA_POPULATE_TOKEN)
+			return ODX_NEEDS_READ;
+		return sa == SA_WRITE_USING_TOKEN ? ODX_NEEDS_WRITE : ODX_NEEDS_RAWIO;
+	case TPC_IN:
+		return sa == SA_RRTI ? ODX_NEEDS_READ : ODX_NEEDS_RAWIO;
+	/* scsi_cmd_allowed()'s read list */
+	case TEST_UNIT_READY:
+	case REQUEST_SENSE:
+	case READ_6:
+	case READ_10:
+	case READ_12:
+	case READ_16:
+	case READ_BUFFER:
+	case READ_DEFECT_DATA:
+	case READ_CAPACITY:
+	case READ_LONG:
+	case INQUIRY:
+	case MODE_SENSE:
+	case MODE_SENSE_10:
+	case LOG_SENSE:
+	case START_STOP:
+	case GPCMD_VERIFY_10:
+	case VERIFY_16:
+	case REPORT_LUNS:
+	case SERVICE_ACTION_IN_16:
+	case RECEIVE_DIAGNOSTIC:
+	case MAINTENANCE_IN:
+	case GPCMD_READ_BUFFER_CAPACITY:
+	case GPCMD_PLAY_CD:
+	case GPCMD_PLAY_AUDIO_10:
+	case GPCMD_PLAY_AUDIO_MSF:
+	case GPCMD_PLAY_AUDIO_TI:
+	case GPCMD_PAUSE_RESUME:
+	case GPCMD_READ_CD:
+	case GPCMD_READ_CD_MSF:
+	case GPCMD_READ_DISC_INFO:
+	case GPCMD_READ_DVD_STRUCTURE:
+	case GPCMD_READ_HEADER:
+	case GPCMD_READ_TRACK_RZONE_INFO:
+	case GPCMD_READ_SUBCHANNEL:
+	case GPCMD_READ_TOC_PMA_ATIP:
+	case GPCMD_REPORT_KEY:
+	case GPCMD_SCAN:
+	case GPCMD_GET_CONFIGURATION:
+	case GPCMD_READ_FORMAT_CAPACITIES:
+	case GPCMD_GET_EVENT_STATUS_NOTIFICATION:
+	case GPCMD_GET_PERFORMANCE:
+	case GPCMD_SEEK:
+	case GPCMD_STOP_PLAY_SCAN:
+	case ZBC_IN:
+		return ODX_NEEDS_READ;
+	/* scsi_cmd_allowed()'s write list */
+	case WRITE_6:
+	case WRITE_10:
+	case WRITE_VERIFY:
+	case WRITE_12:
+	case WRITE_VERIFY_12:
+	case WRITE_16:
+	case WRITE_LONG:
+	case WRITE_LONG_2:
+	case WRITE_SAME:
+	case WRITE_SAME_16:
+	case WRITE_SAME_32:
+	case ERASE:
+	case GPCMD_MODE_SELECT_10:
+	case MODE_SELECT:
+	case LOG_SELECT:
+	case GPCMD_BLANK:
+	case GPCMD_CLOSE_TRACK:
+	case GPCMD_FLUSH_CACHE:		/* SYNCHRONIZE CACHE(10) */
+	case GPCMD_FORMAT_UNIT:
+	case GPCMD_REPAIR_RZONE_TRACK:
+	case GPCMD_RESERVE_RZONE_TRACK:
+	case GPCMD_SEND_DVD_STRUCTURE:
+	case GPCMD_SEND_EVENT:
+	case GPCMD_SEND_OPC:
+	case GPCMD_SEND_CUE_SHEET:
+	case GPCMD_SET_SPEED:
+	case GPCMD_PREVENT_ALLOW_MEDIUM_REMOVAL:
+	case GPCMD_LOAD_UNLOAD:
+	case GPCMD_SET_STREAMING:
+	case GPCMD_SET_READ_AHEAD:
+	case ZBC_OUT:
+		return ODX_NEEDS_WRITE;
+	default:
+		return ODX_NEEDS_RAWIO;
+	}
+}
+
+static int odx_cmd_allowed(const u8 *cdb, blk_mode_t mode)
+{
+	switch (odx_cmd_access(cdb)) {
+	case ODX_NEEDS_READ:
+		return mode & BLK_OPEN_READ ? 0 : -EBADF;
+	case ODX_NEEDS_WRITE:
+		return mode & BLK_OPEN_WRITE ? 0 : -EBADF;
+	default:
+		return capable(CAP_SYS_RAWIO) ? 0 : -EPERM;
+	}
+}
+
+/*
+ * The data buffer, as the kernel's sg_io() maps it (blk_rq_map_user_io()):
+ * nothing when dxfer_len is 0, whatever the direction; else iovec_count iovecs
+ * at dxferp (native or compat, import_iovec()), of which the first dxfer_len
+ * bytes count, or dxfer_len bytes at dxferp. SG_DXFER_TO_FROM_DEV is a read.
+ * @iov: the fast iovec array on entry; what to kfree() after.
+ */
+static int odx_map_data(struct odx_scsi_cmd *cmd, const struct sg_io_hdr *hdr,
+			struct iovec **iov)
+{
+	int rw = hdr->dxfer_direction == SG_DXFER_TO_DEV ? ITER_SOURCE : ITER_DEST;
+	ssize_t ret;
+
+	if (!hdr->dxfer_len) {
+		*iov = NULL;
+		cmd->dir = SG_DXFER_NONE;
+		return 0;
+	}
+	if (hdr->iovec_count) {
+		ret = import_iovec(rw, hdr->dxferp, hdr->iovec_count, UIO_FASTIOV, iov,
+				   &cmd->data);
+		if (ret < 0)
+			return ret;
+		/* The SG_IO howto: the shorter of the two wins. */
+		iov_iter_truncate(&cmd->data, hdr->dxfer_len);
+	} else {
+		if (!access_ok(hdr->dxferp, hdr->dxfer_len)) {
+			*iov = NULL;
+			return -EFAULT;
+		}
+		(*iov)->iov_base = hdr->dxferp;
+		(*iov)->iov_len = hdr->dxfer_len;
+		iov_iter_init(&cmd->data, rw, *iov, 1, hdr->dxfer_len);
+		*iov = NULL;
+	}
+	cmd->data_len = iov_iter_count(&cmd->data);
+	cmd->dir = rw == ITER_SOURCE ? SG_DXFER_TO_DEV : SG_DXFER_FROM_DEV;
+	return 0;
+}
+
+/*
+ * SG_IO. The header is checked as the kernel's sg_io() checks it for a real
+ * disk, in its order: interface 'S' (EINVAL); dxfer_len at most 8 MiB (EIO);
+ * with data, a direction (EINVAL); cmd_len at most 32 (EINVAL) and at least 6
+ * (EMSGSIZE); the access the command needs (EBADF, EPERM); the data buffer
+ * (EFAULT, EINVAL). Results go back as the kernel's do: sense only when sbp is
+ * set (mx_sb_len with a NULL sbp is not an error), resid = mapped length -
+ * bytes transferred.
+ */
 static int odx_sg_io(struct odx_dev *dev, struct block_device *bdev, blk_mode_t mode,
 		     void __user *uarg)
 {
+	struct iovec fast_iov[UIO_FASTIOV], *iov = fast_iov;
 	unsigned long start = jiffies;
 	struct odx_scsi_cmd *cmd;
 	struct sg_io_hdr hdr;
-	u32 data_len;
 	int err;
 
 	err = odx_get_hdr(&hdr, uarg);
 	if (err)
 		return err;
-	if (hdr.interface_id != 'S' || hdr.iovec_count || hdr.cmd_len < 6 ||
-	    hdr.cmd_len > 16 || hdr.dxfer_len > ODX_SCSI_MAX_DATA)
+	if (hdr.interface_id != 'S')
 		return -EINVAL;
-	data_len = hdr.dxfer_len;
-	switch (hdr.dxfer_direction) {
-	case SG_DXFER_NONE:
-		data_len = 0;
-		break;
-	case SG_DXFER_TO_DEV:
-	case SG_DXFER_FROM_DEV:
-	case SG_DXFER_TO_FROM_DEV:
-		break;
-	default:
+	if (hdr.dxfer_len > ODX_SCSI_MAX_DATA)
+		return -EIO;
+	if (hdr.dxfer_len && hdr.dxfer_direction != SG_DXFER_TO_DEV &&
+	    hdr.dxfer_direction != SG_DXFER_FROM_DEV &&
+	    hdr.dxfer_direction != SG_DXFER_TO_FROM_DEV)
 		return -EINVAL;
-	}
-	/* Results must be deliverable before the command runs. */
+	if (hdr.cmd_len > ODX_SG_MAX_CDB)
+		return -EINVAL;
+	if (hdr.cmd_len < 6)
+		return -EMSGSIZE;
+	/* The header must be writable before the command runs. */
 	err = odx_put_hdr(&hdr, uarg);
 	if (err)
 		return err;
-	if (hdr.mx_sb_len && clear_user(hdr.sbp, hdr.mx_sb_len))
-		return -EFAULT;
 
 	cmd = kzalloc(sizeof(*cmd), GFP_KERNEL);
 	if (!cmd)
@@ -1175,31 +1441,36 @@ static int odx_sg_io(struct odx_dev *dev, struct block_device *bdev, blk_mode_t 
 	cmd->bdev = bdev;
 	cmd->mode = mode;
 	cmd->cdb_len = hdr.cmd_len;
-	cmd->dir = hdr.dxfer_direction == SG_DXFER_TO_FROM_DEV ? SG_DXFER_FROM_DEV :
-		   hdr.dxfer_direction;
-	cmd->data = hdr.dxferp;
-	cmd->data_len = data_len;
 	if (copy_from_user(cmd->cdb, hdr.cmdp, hdr.cmd_len)) {
 		err = -EFAULT;
 		goto out_free_resp;
 	}
+	err = odx_cmd_allowed(cmd->cdb, mode);
+	if (err)
+		goto out_free_resp;
+	err = odx_map_data(cmd, &hdr, &iov);
+	if (err)
+		goto out_free_resp;
 
 	err = odx_scsi_exec(cmd);
 	if (err)
-		goto out_free_resp;
+		goto out_free_iov;
 
 	hdr.status = cmd->status;
 	hdr.masked_status = cmd->status >> 1;
 	hdr.msg_status = 0;
 	hdr.host_status = 0;
 	hdr.driver_status = cmd->sense_len ? DRIVER_SENSE : 0;
-	hdr.sb_len_wr = min_t(u8, hdr.mx_sb_len, cmd->sense_len);
+	hdr.sb_len_wr = 0;
 	hdr.resid = cmd->data_len - cmd->transferred;
 	hdr.duration = jiffies_to_msecs(jiffies - start);
 	hdr.info = cmd->status ? SG_INFO_CHECK : 0;
-	if (hdr.sb_len_wr && copy_to_user(hdr.sbp, cmd->sense, hdr.sb_len_wr))
-		err = -EFAULT;
-	else
+	if (cmd->sense_len && hdr.sbp) {
+		hdr.sb_len_wr = min_t(u8, hdr.mx_sb_len, cmd->sense_len);
+		if (copy_to_user(hdr.sbp, cmd->sense, hdr.sb_len_wr))
+			err = -EFAULT;
+	}
+	if (!err)
 		err = odx_put_hdr(&hdr, uarg);
 	if (cmd->status)
 		pr_debug_ratelimited("odx%u: SCSI 0x%02x: sense %02x/%02x/%02x\n",
@@ -1207,6 +1478,8 @@ static int odx_sg_io(struct odx_dev *dev, struct block_device *bdev, blk_mode_t 
 				     cmd->sense[0] == 0x72 ? cmd->sense[1] : cmd->sense[2],
 				     cmd->sense[0] == 0x72 ? cmd->sense[2] : cmd->sense[12],
 				     cmd->sense[0] == 0x72 ? cmd->sense[3] : cmd->sense[13]);
+out_free_iov:
+	kfree(iov);
 out_free_resp:
 	kfree(cmd->resp);
 out_free_cmd:
@@ -1229,6 +1502,14 @@ void odx_scsi_init(struct odx_dev *dev)
  */
 void odx_scsi_destroy(struct odx_dev *dev)
 {
+	struct odx_scsi_list *l;
+
+	if (dev->scsi.lists) {
+		for (l = dev->scsi.lists; l < dev->scsi.lists + ODX_SCSI_LISTS; l++)
+			if (l->used)
+				put_pid(l->owner);
+		kvfree(dev->scsi.lists);
+	}
 	mutex_destroy(&dev->scsi.lock);
 }
 

@@ -43,14 +43,21 @@ struct odx_dev_stats {
 	unsigned long token_pages;
 };
 
-/* SCSI front (odx_scsi.c): list identifiers remembered, sense bytes kept. */
-#define ODX_SCSI_LISTS		16
+/*
+ * SCSI front (odx_scsi.c): copy operation outcomes remembered per device and per
+ * opener (the oldest is reused past either cap), sense bytes kept.
+ */
+#define ODX_SCSI_LISTS		64
+#define ODX_SCSI_OPENER_LISTS	16
 #define ODX_SCSI_SENSE		18
+
+struct pid;
 
 /**
  * struct odx_scsi_list - a copy operation's outcome, for RECEIVE ROD TOKEN
  *	INFORMATION
  * @used: the slot holds an outcome.
+ * @owner: the opener it belongs to (a thread group; holds a reference).
  * @list_id: the LIST IDENTIFIER of the command.
  * @stamp: when it was recorded (odx_scsi.stamp), to reuse the oldest slot.
  * @sa: POPULATE TOKEN or WRITE USING TOKEN service action.
@@ -64,6 +71,7 @@ struct odx_dev_stats {
  */
 struct odx_scsi_list {
 	bool used;
+	struct pid *owner;
 	u32 list_id;
 	u64 stamp;
 	u8 sa;
@@ -81,13 +89,14 @@ struct odx_scsi_list {
  * @lock: protects @stamp and @lists.
  * @d_sense: descriptor format sense (control mode page D_SENSE); READ_ONCE.
  * @stamp: counts recorded outcomes.
- * @lists: recent outcomes by list identifier.
+ * @lists: ODX_SCSI_LISTS outcomes by opener and list identifier, allocated by
+ *	the first copy operation (NULL before).
  */
 struct odx_scsi {
 	struct mutex lock;	/* see the kernel-doc above */
 	bool d_sense;
 	u64 stamp;
-	struct odx_scsi_list lists[ODX_SCSI_LISTS];
+	struct odx_scsi_list *lists;
 };
 
 /**
@@ -101,6 +110,13 @@ struct odx_scsi {
  *	from then on.
  * @tokens: live tokens minted here (struct odx_tok.dev_node); under
  *	odx_tokens_lock.
+ * @token_bytes: bytes the live tokens minted here hold (struct odx_tok.charge
+ *	summed): charged before each allocation or pin, so it never passes
+ *	@token_bytes_max; atomic, no lock.
+ * @token_bytes_max: the budget of @token_bytes (sysfs token_bytes_max; module
+ *	parameter token_bytes_max by default); READ_ONCE/WRITE_ONCE.
+ * @token_age_max_ms: absolute lifetime of tokens minted here, whatever their
+ *	use, in ms; 0 = none (sysfs token_age_max_ms); READ_ONCE/WRITE_ONCE.
  * @stats: counters.
  * @scsi: the SCSI front's state.
  *
@@ -115,6 +131,9 @@ struct odx_dev {
 	struct odx_store store;
 	bool removing;
 	struct list_head tokens;
+	atomic_long_t token_bytes;
+	unsigned long token_bytes_max;
+	u32 token_age_max_ms;
 	struct odx_dev_stats stats;
 	struct odx_scsi scsi;
 };

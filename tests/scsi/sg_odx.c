@@ -478,6 +478,7 @@ static const char *errname(int ret)
 	case -ENOSPC: return "ENOSPC";
 	case -EOPNOTSUPP: return "EOPNOTSUPP";
 	case -EACCES: return "EACCES";
+	case -EMSGSIZE: return "EMSGSIZE";
 	}
 	snprintf(b, sizeof(b), "errno %d", -ret);
 	return b;
@@ -622,6 +623,10 @@ static void cdb_rw(uint8_t *c, int len, bool write, uint64_t lba, uint32_t n)
 		c[0] = write ? 0x2a : 0x28;
 		put32(c + 2, (uint32_t)lba);
 		put16(c + 7, (uint16_t)n);
+	} else if (len == 12) {
+		c[0] = write ? 0xaa : 0xa8;
+		put32(c + 2, (uint32_t)lba);
+		put32(c + 6, n);
 	} else {
 		c[0] = write ? 0x8a : 0x88;
 		put64(c + 2, lba);
@@ -1164,46 +1169,135 @@ static void t_sgio_interface_id(void)
 	chk_good(&r, "TUR with interface_id 'S'");
 }
 
+/*
+ * Scatter/gather through iovecs, as the kernel's sg_io() takes them
+ * (import_iovec; the shorter of the iovecs and dxfer_len wins).
+ */
 static void t_sgio_iovec_count(void)
 {
 	int fd = dev_open(0, O_RDWR);
-	uint8_t *buf = xalloc_tmp(4096), cdb[16];
-	struct sg_iovec iov[2] = { { buf, 2048 }, { buf + 2048, 2048 } };
+	uint8_t *buf = xalloc_tmp(8 * bs), *got = xalloc_tmp(8 * bs + 64), cdb[16];
+	uint8_t *std = xalloc_tmp(96);
+	struct sg_iovec iov[3];
 	struct sg_io_hdr h;
+	struct area a;
 	struct snap s;
 	struct sgr r;
-	uint8_t inq[6] = { 0x12, 0, 0, 0, 96, 0 };
+	uint8_t inq[6] = { 0x12, 0, 0, 0, 96, 0 }, tur[6] = { 0 };
+	const long pg = sysconf(_SC_PAGESIZE);
+	void *none = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	snap_take(&s);
+	REQUIRE(none != MAP_FAILED, "mmap");
+	area_init(&a, 0, 190, 30);
+	/* INQUIRY into two iovecs: the same bytes as into one buffer */
+	inquiry(fd, false, 0, std, 96, &r);
+	REQUIRE(chk_good(&r, "INQUIRY"), " ");
+	memset(got, 0xEE, 96);
+	iov[0] = (struct sg_iovec){ got, 10 };
+	iov[1] = (struct sg_iovec){ got + 40, 86 };
 	sg_init_hdr(&h, inq, 6, SG_DXFER_FROM_DEV, iov, 96, &r);
-	h.iovec_count = 1;
-	sg_run_hdr(fd, &h, &r);
-	chk_errno(&r, EINVAL, "INQUIRY with iovec_count 1");
-
-	cdb_rw(cdb, 10, true, 10, 4096 / bs);
-	sg_init_hdr(&h, cdb, 10, SG_DXFER_TO_DEV, iov, 4096, &r);
 	h.iovec_count = 2;
 	sg_run_hdr(fd, &h, &r);
-	chk_errno(&r, EINVAL, "WRITE(10) with iovec_count 2");
-	snap_same(&s, "after the iovec requests");
+	if (chk_good(&r, "INQUIRY into 2 iovecs")) {
+		CHECK(!memcmp(got, std, 10) && !memcmp(got + 40, std + 10, 86),
+		      "INQUIRY data through iovecs differs");
+		CHECK(got[10] == 0xEE && got[39] == 0xEE, "INQUIRY wrote between the iovecs");
+		CHECK(r.resid == 96 - (std[4] + 5), "INQUIRY through iovecs: resid %d", r.resid);
+	}
+
+	/* WRITE(10) of 8 blocks from 3 uneven iovecs, read back */
+	pat_fill(buf, 8 * bs, t_seed(), 200ULL * bs);
+	iov[0] = (struct sg_iovec){ buf, 100 };
+	iov[1] = (struct sg_iovec){ buf + 100, 3 * bs - 100 };
+	iov[2] = (struct sg_iovec){ buf + 3 * bs, 5 * bs };
+	cdb_rw(cdb, 10, true, 200, 8);
+	sg_init_hdr(&h, cdb, 10, SG_DXFER_TO_DEV, iov, 8 * bs, &r);
+	h.iovec_count = 3;
+	sg_run_hdr(fd, &h, &r);
+	if (chk_good(&r, "WRITE(10) from 3 iovecs"))
+		area_put(&a, 200, 8, buf);
+	CHECK(r.resid == 0, "WRITE(10) from iovecs: resid %d", r.resid);
+	area_check(&a, "after WRITE(10) from 3 iovecs");
+
+	/* READ(16) into 2 iovecs whose total exceeds dxfer_len: dxfer_len wins */
+	memset(got, 0xEE, 8 * bs + 64);
+	iov[0] = (struct sg_iovec){ got, 5 * bs };
+	iov[1] = (struct sg_iovec){ got + 5 * bs, 3 * bs + 64 };
+	cdb_rw(cdb, 16, false, 200, 8);
+	sg_init_hdr(&h, cdb, 16, SG_DXFER_FROM_DEV, iov, 8 * bs, &r);
+	h.iovec_count = 2;
+	sg_run_hdr(fd, &h, &r);
+	if (chk_good(&r, "READ(16) into 2 iovecs")) {
+		buf_same("READ(16) through iovecs", got, buf, 8 * bs, 200ULL * bs);
+		CHECK(got[8 * bs] == 0xEE, "READ(16) wrote past dxfer_len into the iovec");
+	}
+	/* iovecs shorter than dxfer_len: the iovecs win, the READ does not fit */
+	iov[0] = (struct sg_iovec){ got, bs };
+	sg_init_hdr(&h, cdb, 16, SG_DXFER_FROM_DEV, iov, 8 * bs, &r);
+	h.iovec_count = 1;
+	sg_run_hdr(fd, &h, &r);
+	CHECK(r.ret != 0 || r.status != 0, "READ(16) of 8 blocks into a 1-block iovec claims "
+	      "success: %s", sgr_str(&r));
+
+	/* iovec_count with dxfer_len 0: no data, the iovecs are not looked at */
+	sg_init_hdr(&h, tur, 6, SG_DXFER_NONE, none, 0, &r);
+	h.iovec_count = 5;
+	sg_run_hdr(fd, &h, &r);
+	chk_good(&r, "TUR with iovec_count 5 and dxfer_len 0");
+
+	snap_take(&s);
+	/* an iovec array the caller cannot read, or an iovec pointing nowhere */
+	cdb_rw(cdb, 10, true, 300, 1);
+	sg_init_hdr(&h, cdb, 10, SG_DXFER_TO_DEV, none, bs, &r);
+	h.iovec_count = 1;
+	sg_run_hdr(fd, &h, &r);
+	chk_errno(&r, EFAULT, "WRITE(10) with an unmapped iovec array");
+	iov[0] = (struct sg_iovec){ none, bs };
+	sg_init_hdr(&h, cdb, 10, SG_DXFER_TO_DEV, iov, bs, &r);
+	h.iovec_count = 1;
+	sg_run_hdr(fd, &h, &r);
+	chk_errno(&r, EFAULT, "WRITE(10) from an unmapped iovec");
+	/* more iovecs than UIO_MAXIOV (1024) */
+	{
+		struct sg_iovec *many = xalloc_tmp(1025 * sizeof(*many));
+		int i;
+
+		for (i = 0; i < 1025; i++)
+			many[i] = (struct sg_iovec){ buf, 1 };
+		sg_init_hdr(&h, cdb, 10, SG_DXFER_TO_DEV, many, bs, &r);
+		h.iovec_count = 1025;
+		sg_run_hdr(fd, &h, &r);
+		chk_errno(&r, EINVAL, "WRITE(10) with 1025 iovecs");
+	}
+	snap_same(&s, "after the bad iovec requests");
+	munmap(none, pg);
 }
 
 static void t_sgio_cmd_len(void)
 {
-	static const int bad[] = { 0, 1, 5, 17, 32, 255 };
+	/* as the kernel's sg_io(): below 6 EMSGSIZE, above 32 EINVAL, 6-32 run */
+	static const int small[] = { 0, 1, 5 }, big[] = { 33, 64, 255 }, ok[] = { 6, 16, 17, 32 };
 	uint8_t cdb[260] = { 0 };
 	struct sgr r;
 	char w[64];
 	unsigned int i;
 	int fd = dev_open(0, O_RDWR);
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		sg_cmd(fd, cdb, bad[i], SG_DXFER_NONE, NULL, 0, &r);
-		snprintf(w, sizeof(w), "TUR with cmd_len %d", bad[i]);
+	for (i = 0; i < sizeof(small) / sizeof(small[0]); i++) {
+		sg_cmd(fd, cdb, small[i], SG_DXFER_NONE, NULL, 0, &r);
+		snprintf(w, sizeof(w), "TUR with cmd_len %d", small[i]);
+		chk_errno(&r, EMSGSIZE, w);
+	}
+	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		sg_cmd(fd, cdb, big[i], SG_DXFER_NONE, NULL, 0, &r);
+		snprintf(w, sizeof(w), "TUR with cmd_len %d", big[i]);
 		chk_errno(&r, EINVAL, w);
 	}
-	sg_cmd(fd, cdb, 6, SG_DXFER_NONE, NULL, 0, &r);
-	chk_good(&r, "TUR with cmd_len 6");
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		sg_cmd(fd, cdb, ok[i], SG_DXFER_NONE, NULL, 0, &r);
+		snprintf(w, sizeof(w), "TUR with cmd_len %d", ok[i]);
+		chk_good(&r, w);
+	}
 	{
 		uint8_t *b = xalloc_tmp(bs);
 
@@ -1236,7 +1330,22 @@ static void t_sgio_dxfer_direction(void)
 		snprintf(w, sizeof(w), "WRITE(10) with dxfer_direction %d", bad[i]);
 		chk_errno(&r, EINVAL, w);
 	}
+	/* SG_DXFER_NONE with a length is no direction either */
+	cdb_rw(cdb, 10, true, 300, 4);
+	sg_cmd(fd, cdb, 10, SG_DXFER_NONE, buf, 4 * bs, &r);
+	chk_errno(&r, EINVAL, "WRITE(10) with SG_DXFER_NONE and dxfer_len 4 blocks");
 	snap_same(&s, "after the bad dxfer_direction requests");
+
+	/* with dxfer_len 0 any direction goes, as in the kernel's sg_io() */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint8_t tur[6] = { 0 };
+
+		sg_cmd(fd, tur, 6, bad[i], NULL, 0, &r);
+		snprintf(w, sizeof(w), "TUR with dxfer_direction %d and dxfer_len 0", bad[i]);
+		chk_good(&r, w);
+		sg_cmd(fd, tur, 6, SG_DXFER_FROM_DEV, NULL, 0, &r);
+		chk_good(&r, "TUR with SG_DXFER_FROM_DEV and dxfer_len 0");
+	}
 
 	/* SG_DXFER_TO_FROM_DEV is valid: a read fills the buffer. */
 	memset(buf, 0x5a, 4 * bs);
@@ -1278,16 +1387,16 @@ static void t_sgio_dxfer_len(void)
 	snap_take(&s);
 	cdb_rw(cdb, 16, false, 0, 1);
 	sg_cmd(fd, cdb, 16, SG_DXFER_FROM_DEV, buf, MAX_DXFER + 1, &r);
-	chk_errno(&r, EINVAL, "READ(16) of 1 block with dxfer_len 8 MiB + 1");
+	chk_errno(&r, EIO, "READ(16) of 1 block with dxfer_len 8 MiB + 1");
 	cdb_rw(cdb, 16, false, 0, nb + 1);
 	sg_cmd(fd, cdb, 16, SG_DXFER_FROM_DEV, buf, MAX_DXFER + bs, &r);
-	chk_errno(&r, EINVAL, "READ(16) of 8 MiB + 1 block");
+	chk_errno(&r, EIO, "READ(16) of 8 MiB + 1 block");
 	cdb_rw(cdb, 16, true, 0, nb + 1);
 	sg_cmd(fd, cdb, 16, SG_DXFER_TO_DEV, buf, MAX_DXFER + bs, &r);
-	chk_errno(&r, EINVAL, "WRITE(16) of 8 MiB + 1 block");
+	chk_errno(&r, EIO, "WRITE(16) of 8 MiB + 1 block");
 	cdb_rw(cdb, 16, true, 0, 1);
 	sg_cmd(fd, cdb, 16, SG_DXFER_TO_DEV, buf, 0xffffffffU, &r);
-	chk_errno(&r, EINVAL, "WRITE(16) with dxfer_len 4 GiB - 1");
+	chk_errno(&r, EIO, "WRITE(16) with dxfer_len 4 GiB - 1");
 	snap_same(&s, "after the oversized requests");
 }
 
@@ -1442,6 +1551,10 @@ static void t_sgio_efault(void)
 	munmap(two, 2 * pg);
 }
 
+static int mode_sense(int fd, int len, int pc, int page, uint8_t *b, struct sgr *r);
+static void set_dsense(int fd, int len, bool on, struct sgr *r);
+static void dsense_off(void *arg);
+
 static void t_sgio_ebadf(void)
 {
 	int rd = dev_open(0, O_RDONLY), wr = dev_open(0, O_WRONLY);
@@ -1472,6 +1585,33 @@ static void t_sgio_ebadf(void)
 	chk_errno(&r, EBADF, "READ(16) on an O_WRONLY fd");
 	pt_cmd(wr, 0x503, &src, 1, 0, 0, 0, &r);
 	chk_errno(&r, EBADF, "POPULATE TOKEN on an O_WRONLY fd");
+	/* RRTI reads a token: read access, like POPULATE TOKEN */
+	pt_cmd(rw, 0x506, &src, 1, 0, 0, 0, &r);
+	if (chk_good(&r, "POPULATE TOKEN on an O_RDWR fd")) {
+		rrti_cmd(wr, 0x506, &o, &r);
+		chk_errno(&r, EBADF, "RECEIVE ROD TOKEN INFORMATION on an O_WRONLY fd");
+		rrti_done(rw, 0x506, 0x10, &o, "RRTI on the O_RDWR fd");
+		if (o.has_tok)
+			hold_token(0, o.tok);
+	}
+	{
+		/* the kernel's read list needs read access, its write list write access */
+		uint8_t tur[6] = { 0 }, b[512], *m = xalloc_tmp(512);
+		int off;
+
+		sg_cmd(wr, tur, 6, SG_DXFER_NONE, NULL, 0, &r);
+		chk_errno(&r, EBADF, "TEST UNIT READY on an O_WRONLY fd");
+		inquiry(wr, false, 0, b, 96, &r);
+		chk_errno(&r, EBADF, "INQUIRY on an O_WRONLY fd");
+		set_dsense(rd, 10, true, &r);
+		chk_errno(&r, EBADF, "MODE SELECT(10) D_SENSE=1 on an O_RDONLY fd");
+		set_dsense(rd, 6, true, &r);
+		chk_errno(&r, EBADF, "MODE SELECT(6) D_SENSE=1 on an O_RDONLY fd");
+		off = mode_sense(rd, 10, 0, 0x0A, m, &r);
+		if (chk_good(&r, "MODE SENSE(10) on an O_RDONLY fd"))
+			CHECK(!(m[off + 2] & 0x04), "D_SENSE set by a MODE SELECT on an O_RDONLY fd");
+		t_defer(dsense_off, (void *)0);
+	}
 	snap_same(&s, "after the EBADF requests");
 
 	/* the allowed directions work */
@@ -1513,6 +1653,13 @@ static void t_sgio_sense_len(void)
 	sg_run_hdr(fd, &h, &r);
 	CHECK(r.ret == 0 && r.status == 0x02 && r.sb_len == 0,
 	      "unknown opcode, no sense buffer: %s", sgr_str(&r));
+	/* mx_sb_len with a NULL sbp is no error: the kernel writes no sense */
+	sg_init_hdr(&h, bad_op, 16, SG_DXFER_NONE, NULL, 0, &r);
+	h.mx_sb_len = 32;
+	h.sbp = NULL;
+	sg_run_hdr(fd, &h, &r);
+	CHECK(r.ret == 0 && r.status == 0x02 && r.sb_len == 0 && (r.driver & 0x0f) == DRV_SENSE,
+	      "unknown opcode, mx_sb_len 32 and a NULL sense pointer: %s", sgr_str(&r));
 
 	sg_init_hdr(&h, bad_op, 16, SG_DXFER_NONE, NULL, 0, &r);
 	h.mx_sb_len = 255;	/* larger than the buffer the driver has: still bounded by it */
@@ -1869,19 +2016,23 @@ static void t_read_write(void)
 	int len;
 
 	area_init(&a, 0, 1000, 200);
-	for (len = 10; len <= 16; len += 6) {
-		uint64_t lba = len == 10 ? 1010 : 1100;
+	for (len = 10; len <= 16; len += 2) {
+		uint64_t lba = len == 10 ? 1010 : len == 12 ? 1040 : 1100;
+		char wn[32], rn[32];
 
+		if (len == 14)
+			continue;
+		snprintf(wn, sizeof(wn), "WRITE(%d)", len);
+		snprintf(rn, sizeof(rn), "READ(%d)", len);
 		pat_fill(w, n * bs, t_seed(), lba * bs);
 		scsi_rw(fd, len, true, lba, n, w, &r);
-		if (chk_good(&r, len == 10 ? "WRITE(10)" : "WRITE(16)"))
+		if (chk_good(&r, wn))
 			area_put(&a, lba, n, w);
-		area_check(&a, len == 10 ? "after WRITE(10)" : "after WRITE(16)");
+		area_check(&a, wn);
 		/* and read it back through SCSI */
 		scsi_rw(fd, len, false, lba, n, g, &r);
-		if (chk_good(&r, len == 10 ? "READ(10)" : "READ(16)"))
-			buf_same(len == 10 ? "READ(10) data" : "READ(16) data", g, w, n * bs,
-				 lba * bs);
+		if (chk_good(&r, rn))
+			buf_same(rn, g, w, n * bs, lba * bs);
 		CHECK(r.resid == 0, "READ resid %d", r.resid);
 	}
 	/* data written with pwrite, read with READ(16) */
@@ -2162,6 +2313,7 @@ static void t_report_opcodes(void)
 	static const struct { uint8_t op; int sa; int cdblen; } need[] = {
 		{ 0x00, -1, 6 }, { 0x12, -1, 6 }, { 0x25, -1, 10 }, { 0x9E, 0x10, 16 },
 		{ 0x28, -1, 10 }, { 0x88, -1, 16 }, { 0x2A, -1, 10 }, { 0x8A, -1, 16 },
+		{ 0xA8, -1, 12 }, { 0xAA, -1, 12 },
 		{ 0x1A, -1, 6 }, { 0x5A, -1, 10 }, { 0x15, -1, 6 }, { 0x55, -1, 10 },
 		{ 0x83, 0x10, 16 }, { 0x83, 0x11, 16 }, { 0x84, 0x07, 16 }, { 0xA3, 0x0C, 12 },
 	};
@@ -2466,6 +2618,26 @@ static void t_wut_zero_token(void)
 	area_check(&d, "after the zero-token WUT");
 	CHECK(odx_stat(1, "bytes_zeroed") == zeroed + 81LL * bs, "bytes_zeroed %lld -> %lld",
 	      zeroed, odx_stat(1, "bytes_zeroed"));
+	/* OFFSET INTO ROD means nothing for zeros without end: ignored, as the DSM
+	 * ioctl ignores TokenOffset for the zero token */
+	{
+		const struct rng d2 = { 3200, 9 };
+		uint64_t copied = 0;
+		int ret;
+
+		blk_fill(1, 3200, 9, t_seed());
+		tc = scsi_wut_ok(fd1, tok, 1000, &d2, 1, 0, "WUT with the zero ROD token and "
+				 "OFFSET INTO ROD 1000");
+		CHECK(tc == 9, "transfer count %" PRIu64 ", want 9", tc);
+		area_scatter(&d, &d2, 1, z, 9);
+		area_check(&d, "after the zero-token WUT with an offset");
+		blk_fill(1, 3200, 9, t_seed());
+		ret = dsm_write(fd1, tok, 1000ULL * bs, &d2, 1, &copied);
+		CHECK(ret == 0 && copied == 9ULL * bs, "DSM write of the zero token with "
+		      "TokenOffset %llu: %s, LengthCopied %" PRIu64, 1000ULL * bs, errname(ret),
+		      copied);
+		area_check(&d, "after the zero-token DSM write with an offset");
+	}
 }
 
 static void t_wut_del_tkn(void)
@@ -2566,6 +2738,84 @@ static void t_rrti_list_ids(void)
 	/* per device: odx1 never saw these list ids */
 	rrti_cmd(fd1, 0x7ffffff2, &a, &r);
 	chk_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00, "RRTI on odx1 for a list id used on odx0");
+}
+
+/*
+ * List identifiers belong to the opener (the process), as SPC-4 scopes them to
+ * the I_T nexus: another process neither reads another's token through RRTI
+ * nor replaces its entry by reusing the list id; and one process's many list
+ * ids evict only its own oldest.
+ */
+static void t_rrti_scope(void)
+{
+	const struct rng s1 = { 100, 8 }, s2 = { 300, 8 };
+	int fd0 = dev_open(0, O_RDWR), status = 0, i;
+	struct rrti a, b;
+	struct sgr r;
+	pid_t pid;
+
+	blk_fill(0, 100, 8, t_seed());
+	blk_fill(0, 300, 8, t_seed());
+	pt_cmd(fd0, 0x6ff00001, &s1, 1, 0, 0, 0, &r);
+	REQUIRE(chk_good(&r, "PT list id 0x6ff00001"), " ");
+	rrti_done(fd0, 0x6ff00001, 0x10, &a, "list id 0x6ff00001");
+	REQUIRE(a.has_tok, "no token");
+	hold_token(0, a.tok);
+
+	fflush(stdout);
+	pid = fork();
+	REQUIRE(pid >= 0, "fork");
+	if (!pid) {
+		/* another opener: its own fd, the same list ids */
+		int fd = open(dev_path(0), O_RDWR | O_CLOEXEC), n;
+		uint8_t toks[40][512];
+		int ntok = 0;
+
+		t_failures = 0;
+		t_nr_deferred = 0;
+		if (fd < 0)
+			_exit(2);
+		rrti_cmd(fd, 0x6ff00001, &b, &r);
+		if (chk_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00, "RRTI from another process for "
+			      "a list id it never used"))
+			chk_field(&r, 1, 2, "RRTI from another process");
+		CHECK(!b.has_tok, "another process read the token of list id 0x6ff00001");
+		pt_cmd(fd, 0x6ff00001, &s2, 1, 0, 0, 0, &r);
+		if (chk_good(&r, "PT from another process with the same list id")) {
+			rrti_done(fd, 0x6ff00001, 0x10, &b, "the other process's list id");
+			if (b.has_tok)
+				memcpy(toks[ntok++], b.tok, 512);
+		}
+		/* many list ids: this opener keeps its newest 16, no more */
+		for (n = 0; n < 32; n++) {
+			pt_cmd(fd, 0x6ff10000 + n, &s2, 1, 0, 0, 0, &r);
+			if (!chk_good(&r, "PT with one of 32 list ids"))
+				break;
+			rrti_cmd(fd, 0x6ff10000 + n, &b, &r);
+			if (b.has_tok && ntok < 40)
+				memcpy(toks[ntok++], b.tok, 512);
+		}
+		rrti_cmd(fd, 0x6ff10000 + 31, &b, &r);
+		chk_good(&r, "RRTI for the newest of 32 list ids");
+		rrti_cmd(fd, 0x6ff10000 + 31 - 16, &b, &r);
+		chk_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00, "RRTI for the 17th newest of 32 list "
+			  "ids (per-opener cap 16)");
+		for (n = 0; n < ntok; n++)
+			ioctl(fd, ODX_IOC_RELEASE, toks[n]);
+		fflush(stdout);
+		_exit(t_failures ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the other process's checks "
+	      "failed (status 0x%x)", status);
+	/* ours is untouched, after the other process's 33 list ids */
+	rrti_done(fd0, 0x6ff00001, 0x10, &b, "list id 0x6ff00001 after the other process");
+	CHECK(b.has_tok && !memcmp(b.tok, a.tok, 512), "another process's POPULATE TOKEN "
+	      "replaced this process's list id 0x6ff00001");
+	/* threads of one process share: a second fd of this process sees it */
+	i = dev_open(0, O_RDONLY);
+	rrti_done(i, 0x6ff00001, 0x10, &b, "list id 0x6ff00001 through a second fd");
 }
 
 static void t_interop_scsi_to_dsm(void)
@@ -2777,7 +3027,9 @@ static void t_pt_ito_too_large(void)
 
 static void t_pt_unsupported_rod_type(void)
 {
-	static const uint32_t bad[] = { 0x00010000, 0x12345678, ROD_ZERO, 0xFFFFFFFF };
+	/* odx mints point in time, default; change vulnerable and persistent it does not */
+	static const uint32_t bad[] = { 0x00010000, 0x00800001, 0x00800002, 0x12345678, ROD_ZERO,
+					0xFFFFFFFF };
 	const struct rng rg = { 40, 4 };
 	int fd = dev_open(0, O_RDWR);
 	struct snap s;
@@ -2790,7 +3042,8 @@ static void t_pt_unsupported_rod_type(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		pt_cmd(fd, 0xC01 + i, &rg, 1, 0, PT_RTV, bad[i], &r);
 		snprintf(w, sizeof(w), "POPULATE TOKEN with RTV and ROD type 0x%08x", bad[i]);
-		chk_sense(&r, ILLEGAL_REQUEST, 0x26, 0x00, w);
+		if (chk_sense(&r, ILLEGAL_REQUEST, 0x26, 0x00, w))
+			chk_field(&r, 0, 8, w);
 	}
 	snap_same(&s, "after the unsupported ROD types");
 	pt_cmd(fd, 0xC10, &rg, 1, 0, PT_RTV, ROD_PIT_DEFAULT, &r);
@@ -2799,6 +3052,16 @@ static void t_pt_unsupported_rod_type(void)
 		if (o.has_tok) {
 			hold_token(0, o.tok);
 			CHECK(get32(o.tok) == ROD_PIT_DEFAULT, "ROD type 0x%08x", get32(o.tok));
+		}
+	}
+	/* point in time - any: odx picks its own */
+	pt_cmd(fd, 0xC11, &rg, 1, 0, PT_RTV, 0x0080FFFF, &r);
+	if (chk_good(&r, "POPULATE TOKEN with RTV and ROD type 0x0080FFFF")) {
+		rrti_done(fd, 0xC11, 0x10, &o, "RTV 0x0080FFFF");
+		if (o.has_tok) {
+			hold_token(0, o.tok);
+			CHECK(get32(o.tok) == ROD_PIT_DEFAULT, "ROD type 0x%08x for 0x0080FFFF",
+			      get32(o.tok));
 		}
 	}
 }
@@ -3248,7 +3511,7 @@ static const struct t_case cases[] = {
 	C(report_opcodes), C(unknown_opcode),
 	C(pt_rrti_wut), C(wut_offset_into_rod), C(wut_short_token), C(rod_token_format),
 	C(pt_immed), C(wut_zero_token), C(wut_del_tkn), C(point_in_time), C(wut_page_cache),
-	C(rrti_list_ids), C(interop_scsi_to_dsm), C(interop_dsm_to_scsi), C(release_ioctl),
+	C(rrti_list_ids), C(rrti_scope), C(interop_scsi_to_dsm), C(interop_dsm_to_scsi), C(release_ioctl),
 	C(pt_lba_out_of_range), C(pt_too_many_ranges), C(pt_range_len_not_multiple),
 	C(pt_param_list_too_short), C(pt_ito_too_large), C(pt_unsupported_rod_type),
 	C(wut_corrupt_token), C(wut_bad_token_length), C(wut_unsupported_token_type),
