@@ -65,6 +65,10 @@ module_param_named(default_ttl_ms, odx_token_limits.default_ttl_ms, uint, 0444);
 MODULE_PARM_DESC(default_ttl_ms, "Token lifetime for TimeToLive 0, in ms (default 30000)");
 module_param_named(max_ttl_ms, odx_token_limits.max_ttl_ms, uint, 0444);
 MODULE_PARM_DESC(max_ttl_ms, "Longest token lifetime, in ms (default 3600000)");
+module_param_named(token_bytes_max, odx_token_limits.dev_bytes_max, ulong, 0644);
+MODULE_PARM_DESC(token_bytes_max, "Bytes the tokens of one device may hold, for devices created from now on (default 1 GiB; per device in /sys/block/odxN/odx/token_bytes_max)");
+module_param_named(token_age_max_ms, odx_token_limits.dev_age_max_ms, uint, 0644);
+MODULE_PARM_DESC(token_age_max_ms, "Absolute token lifetime, in ms, 0 = none, for devices created from now on (default 0; per device in /sys/block/odxN/odx/token_age_max_ms)");
 
 /* The block major all odx disks carry; minor N is /dev/odxN. */
 static int odx_major;
@@ -165,6 +169,7 @@ void odx_fill_caps(const struct odx_dev *dev, struct odx_caps *caps)
 	caps->optimal_transfer_length_granularity = PAGE_SIZE / dev->block_size;
 	caps->block_size = dev->block_size;
 	caps->features = ODX_CAP_POINT_IN_TIME | ODX_CAP_ZERO_TOKEN | ODX_CAP_RELEASE |
+			 ODX_CAP_REVOKE |
 			 (READ_ONCE(odx_allow_cross_device) ? ODX_CAP_CROSS_DEVICE : 0);
 	caps->maximum_token_size = odx_token_limits.max_token_bytes;
 }
@@ -327,11 +332,77 @@ static DEVICE_ATTR_RO(limits);
 
 static_assert(ARRAY_SIZE(odx_stat_attrs) == 10);
 
+/* Bytes the live tokens of this device hold (charged to token_bytes_max). */
+static ssize_t token_bytes_show(struct device *d, struct device_attribute *attr,
+				char *buf)
+{
+	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
+
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&dev->token_bytes));
+}
+static DEVICE_ATTR_RO(token_bytes);
+
+/*
+ * The budget of token_bytes. Lowering it below what is held refuses new tokens
+ * until enough of the old ones end; it ends none.
+ */
+static ssize_t token_bytes_max_show(struct device *d, struct device_attribute *attr,
+				    char *buf)
+{
+	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
+
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(dev->token_bytes_max));
+}
+
+static ssize_t token_bytes_max_store(struct device *d, struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
+	unsigned long v;
+	int err;
+
+	err = kstrtoul(buf, 0, &v);
+	if (err)
+		return err;
+	if (v > LONG_MAX)
+		return -EINVAL;
+	WRITE_ONCE(dev->token_bytes_max, v);
+	return count;
+}
+static DEVICE_ATTR_RW(token_bytes_max);
+
+/* Absolute lifetime, in ms, of tokens minted from now on; 0 = none. */
+static ssize_t token_age_max_ms_show(struct device *d, struct device_attribute *attr,
+				     char *buf)
+{
+	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(dev->token_age_max_ms));
+}
+
+static ssize_t token_age_max_ms_store(struct device *d, struct device_attribute *attr,
+				      const char *buf, size_t count)
+{
+	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
+	u32 v;
+	int err;
+
+	err = kstrtou32(buf, 0, &v);
+	if (err)
+		return err;
+	WRITE_ONCE(dev->token_age_max_ms, v);
+	return count;
+}
+static DEVICE_ATTR_RW(token_age_max_ms);
+
 static struct attribute *odx_disk_attrs[] = {
 	&dev_attr_pages.attr,
 	&dev_attr_index.attr,
 	&dev_attr_block_size.attr,
 	&dev_attr_limits.attr,
+	&dev_attr_token_bytes.attr,
+	&dev_attr_token_bytes_max.attr,
+	&dev_attr_token_age_max_ms.attr,
 	&odx_stat_attrs[0].dattr.attr,
 	&odx_stat_attrs[1].dattr.attr,
 	&odx_stat_attrs[2].dattr.attr,
@@ -383,7 +454,7 @@ int odx_dev_create(struct odx_device_params *p)
 		return -ENOMEM;
 	dev->block_size = p->block_size;
 	dev->size_bytes = p->size_bytes;
-	INIT_LIST_HEAD(&dev->tokens);
+	odx_token_dev_init(dev);
 	odx_scsi_init(dev);
 	odx_store_init(&dev->store);
 
@@ -439,7 +510,11 @@ out_unlock:
 	return err;
 }
 
-/* Unregister @dev; it is freed by ->free_disk. Needs odx_devices_lock. */
+/*
+ * Unregister @dev. Needs odx_devices_lock; the caller then drops the lock and
+ * calls put_disk(), whose ->free_disk frees the store: a large store is not
+ * freed under the global mutex.
+ */
 static void odx_dev_unregister(struct odx_dev *dev)
 {
 	lockdep_assert_held(&odx_devices_lock);
@@ -447,7 +522,6 @@ static void odx_dev_unregister(struct odx_dev *dev)
 	/* Nobody has the device open: no offload request is in flight. */
 	odx_token_revoke_dev(dev);
 	del_gendisk(dev->disk);
-	put_disk(dev->disk);
 }
 
 /**
@@ -473,8 +547,14 @@ int odx_dev_remove(u32 index)
 	else
 		dev->removing = true;
 	mutex_unlock(&dev->disk->open_mutex);
-	if (!err)
-		odx_dev_unregister(dev);
+	if (err)
+		goto out_unlock;
+	odx_dev_unregister(dev);
+	mutex_unlock(&odx_devices_lock);
+	/* The last reference, most likely: frees the store, outside the mutex. */
+	put_disk(dev->disk);
+	return 0;
+
 out_unlock:
 	mutex_unlock(&odx_devices_lock);
 	return err;
@@ -485,10 +565,17 @@ static void odx_remove_all(void)
 	struct odx_dev *dev;
 	int index;
 
-	mutex_lock(&odx_devices_lock);
-	idr_for_each_entry(&odx_devices, dev, index)
-		odx_dev_unregister(dev);
-	mutex_unlock(&odx_devices_lock);
+	for (;;) {
+		index = 0;
+		mutex_lock(&odx_devices_lock);
+		dev = idr_get_next(&odx_devices, &index);
+		if (dev)
+			odx_dev_unregister(dev);
+		mutex_unlock(&odx_devices_lock);
+		if (!dev)
+			break;
+		put_disk(dev->disk);
+	}
 }
 
 static int __init odx_init(void)

@@ -41,6 +41,11 @@ static_assert(offsetof(struct odx_dsm_args, output_written) == 24);
 static_assert(sizeof(struct odx_caps) == 96);
 static_assert(offsetof(struct odx_caps, maximum_token_size) == 56);
 
+static_assert(sizeof(struct odx_revoke_args) == 32);
+static_assert(offsetof(struct odx_revoke_args, reserved0) == 4);
+static_assert(offsetof(struct odx_revoke_args, revoked) == 8);
+static_assert(offsetof(struct odx_revoke_args, reserved) == 16);
+
 static_assert(sizeof(struct odx_device_params) == 40);
 static_assert(offsetof(struct odx_device_params, block_size) == 8);
 static_assert(offsetof(struct odx_device_params, index) == 12);
@@ -325,6 +330,26 @@ out_free_buf:
 	return err;
 }
 
+/* ODX_IOC_REVOKE: the source's owner ends every token of the device. */
+static int odx_ioctl_revoke(struct odx_dev *dev, blk_mode_t mode,
+			    struct odx_revoke_args __user *uargs)
+{
+	struct odx_revoke_args args;
+
+	if (!(mode & BLK_OPEN_WRITE))
+		return -EBADF;
+	if (copy_from_user(&args, uargs, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved0 || args.revoked ||
+	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+		return -EINVAL;
+	/* Deliverable before anything happens. */
+	if (put_user(0, &uargs->revoked))
+		return -EFAULT;
+	args.revoked = odx_token_revoke_dev(dev);
+	return put_user(args.revoked, &uargs->revoked) ? -EFAULT : 0;
+}
+
 /**
  * odx_blk_ioctl() - ioctls of /dev/odxN
  * @bdev: the block device
@@ -353,6 +378,8 @@ int odx_blk_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
 		if (copy_from_user(&token, uarg, sizeof(token)))
 			return -EFAULT;
 		return odx_token_release(&token);
+	case ODX_IOC_REVOKE:
+		return odx_ioctl_revoke(dev, mode, uarg);
 	default:
 		return odx_scsi_ioctl(dev, bdev, mode, cmd, uarg);
 	}

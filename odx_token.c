@@ -6,7 +6,9 @@
  * A token handed to userspace is 512 bytes laid out as an SPC-4 ROD token:
  *   0-3    ROD type (point in time copy, default)
  *   6-7    ROD token length, 0x1F8
- *   8-15   copy manager ROD token identifier: the lookup key (unique, not secret)
+ *   8-15   copy manager ROD token identifier: the lookup key (random, unique among
+ *          live tokens, not secret; no counter, so it tells nobody how many
+ *          tokens others minted)
  *   16-47  creator logical unit descriptor (identification descriptor, type 0xE4)
  *   48-63  number of bytes represented
  *   96-127 device type specific data: READ CAPACITY (16) data of the source
@@ -14,6 +16,25 @@
  * Nothing in it is trusted: device, ranges, lifetime and state live in the kernel's
  * struct odx_tok, found by the identifier and accepted only when all 512 bytes
  * match, compared in constant time.
+ *
+ * The trust model: a token is a bearer capability. Whoever holds its 512 bytes
+ * can copy the data it stands for to any odx device they can open for writing
+ * (any device, unless allow_cross_device=N), for as long as it lives; odx does
+ * not ask who minted it. Minting needs read access to the source, which is the
+ * access the data itself needs, so handing a token on is like handing on a
+ * copy of the data. What bounds a token:
+ *  - its lifetime: an inactivity timeout (TimeToLive, the T10/Windows rule;
+ *    each use re-arms it) and, where the device's owner sets token_age_max_ms,
+ *    an absolute age past which it dies however it is used;
+ *  - release (ODX_IOC_RELEASE, SCSI DEL_TKN) by whoever holds it;
+ *  - revocation of every token of a device (ODX_IOC_REVOKE, which needs the
+ *    device open for writing; removing the device does it too);
+ *  - its cost: every byte a token holds (its structures and PAGE_SIZE per
+ *    source page it pins; holes cost nothing) is charged to its source
+ *    device's budget (token_bytes_max; past it, EDQUOT) and allocated with
+ *    __GFP_ACCOUNT, in the minter's memory cgroup.
+ * A token's bytes carry no secret about others: the identifier is random and
+ * the rest is the source's identity, the length and 384 random bytes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,11 +42,13 @@
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/siphash.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
@@ -39,6 +62,10 @@
 #define ODX_COPY_CHUNK		SZ_1M
 /* Source pages a mint pins between checks for rescheduling and fatal signals. */
 #define ODX_MINT_BATCH		1024UL
+/* Source pages a mint pins per call into the store (a stripe group). */
+#define ODX_MINT_STEP		64UL
+/* Tokens unlinked (reaper, revocation) per hold of odx_tokens_lock. */
+#define ODX_UNLINK_BATCH	256
 
 struct odx_token_limits odx_token_limits = {
 	.max_tokens = 131072,
@@ -46,19 +73,26 @@ struct odx_token_limits odx_token_limits = {
 	.max_token_bytes = 256ULL << 20,
 	.default_ttl_ms = 30000,
 	.max_ttl_ms = 3600000,
+	.dev_bytes_max = 1UL << 30,
+	.dev_age_max_ms = 0,
 };
 EXPORT_SYMBOL_IF_KUNIT(odx_token_limits);
 
 /*
- * Protects the token table (odx_token_hash, odx_token_all, odx_tokens_nr,
- * odx_token_next_id), each token's link state (hash, all, dev_node, src,
- * expires) and every device's token list and its tokens_live/token_pages.
+ * Protects the token table (odx_token_hash, odx_token_all, odx_tokens_nr),
+ * each token's link state (hash, all, dev_node, src, expires) and every
+ * device's token list and its tokens_live/token_pages. Held for O(1) work per
+ * token and at most ODX_UNLINK_BATCH tokens at a time.
  */
 static DEFINE_SPINLOCK(odx_tokens_lock);
 static DEFINE_HASHTABLE(odx_token_hash, ODX_TOKEN_HASH_BITS);
 static LIST_HEAD(odx_token_all);
 static unsigned long odx_tokens_nr;
-static u64 odx_token_next_id;
+/*
+ * Serialises reapers (odx_tokens_reap()): only one walks odx_token_all at a
+ * time, so its cursor is the only non-token entry in that list.
+ */
+static DEFINE_MUTEX(odx_reap_mutex);
 /* Pages pinned by all tokens, linked or not yet freed. */
 static atomic_long_t odx_token_pages = ATOMIC_LONG_INIT(0);
 /* Tokens revoked since load (their devices' counters go with the devices). */
@@ -128,14 +162,14 @@ static void odx_token_free(struct kref *ref)
 	struct odx_tok *tok = container_of(ref, struct odx_tok, ref);
 	unsigned long i;
 
-	for (i = 0; i < tok->nr_slots; i++) {
-		if (tok->pages[i])
-			odx_page_put(tok->pages[i]);
+	for (i = 0; i < tok->pinned; i++) {
+		odx_page_put(tok->pages[i]);
 		if (!(i % 4096))
 			cond_resched();
 	}
 	atomic_long_sub(tok->pinned, &odx_token_pages);
 	kvfree(tok->pages);
+	kvfree(tok->exts);
 	kfree(tok->ranges);
 	kfree(tok);
 }
@@ -176,6 +210,9 @@ static void odx_token_unlink(struct odx_tok *tok, enum odx_unlink_reason why)
 	odx_tombstone_next = (odx_tombstone_next + 1) % ODX_TOMBSTONES;
 	WRITE_ONCE(src->stats.tokens_live, src->stats.tokens_live - 1);
 	WRITE_ONCE(src->stats.token_pages, src->stats.token_pages - tok->pinned);
+	/* Memory a user in flight still holds is theirs until they put it. */
+	atomic_long_sub(tok->charge, &src->token_bytes);
+	tok->charge = 0;
 	switch (why) {
 	case ODX_EXPIRED:
 		atomic64_inc(&src->stats.tokens_expired);
@@ -211,9 +248,248 @@ static void odx_token_format(struct odx_tok *tok, struct odx_dev *dev)
 			 ODX_TOKEN_LENGTH - ODX_TOKEN_SECRET_OFF);
 }
 
-static unsigned long odx_span_pages(u64 pos, u64 len)
+/* What an allocation of @size bytes really takes (slab or page rounding). */
+static unsigned long odx_alloc_cost(size_t size)
 {
-	return ((pos + len - 1) >> PAGE_SHIFT) - (pos >> PAGE_SHIFT) + 1;
+	return kmalloc_size_roundup(size);
+}
+
+/* Try to charge @bytes to @dev's token budget for @tok. */
+static int odx_tok_charge(struct odx_dev *dev, struct odx_tok *tok, unsigned long bytes)
+{
+	if (atomic_long_add_return(bytes, &dev->token_bytes) >
+	    READ_ONCE(dev->token_bytes_max)) {
+		atomic_long_sub(bytes, &dev->token_bytes);
+		return -EDQUOT;
+	}
+	tok->charge += bytes;
+	return 0;
+}
+
+static void odx_tok_uncharge(struct odx_dev *dev, struct odx_tok *tok,
+			     unsigned long bytes)
+{
+	atomic_long_sub(bytes, &dev->token_bytes);
+	tok->charge -= bytes;
+}
+
+/*
+ * Make room for @need entries of @size bytes in *@arr (holding @used of
+ * *@cap): grow to max(@need, 2 * *@cap), charged to @dev first.
+ */
+static int odx_tok_grow(struct odx_dev *dev, struct odx_tok *tok, void **arr,
+			unsigned long *cap, unsigned long used, unsigned long need,
+			size_t size)
+{
+	unsigned long ncap;
+	void *narr;
+	int err;
+
+	if (need <= *cap)
+		return 0;
+	ncap = max(need, 2 * *cap);
+	if (ncap > ULONG_MAX / size)
+		return -EDQUOT;
+	err = odx_tok_charge(dev, tok, odx_alloc_cost(ncap * size));
+	if (err)
+		return err;
+	narr = kvmalloc_array(ncap, size, GFP_KERNEL_ACCOUNT);
+	if (!narr) {
+		odx_tok_uncharge(dev, tok, odx_alloc_cost(ncap * size));
+		return -ENOMEM;
+	}
+	if (used)
+		memcpy(narr, *arr, used * size);
+	kvfree(*arr);
+	if (*cap)
+		odx_tok_uncharge(dev, tok, odx_alloc_cost(*cap * size));
+	*arr = narr;
+	*cap = ncap;
+	return 0;
+}
+
+/* The pages a token's data spans on the source: [first, last], inclusive. */
+struct odx_span {
+	pgoff_t first;
+	pgoff_t last;
+};
+
+static int odx_span_cmp(const void *a, const void *b)
+{
+	const struct odx_span *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Sort @spans and merge overlapping or adjacent ones; return how many are left. */
+static u32 odx_spans_merge(struct odx_span *spans, u32 nr)
+{
+	u32 i, out = 0;
+
+	sort(spans, nr, sizeof(*spans), odx_span_cmp, NULL);
+	for (i = 0; i < nr; i++) {
+		if (out && spans[i].first <= spans[out - 1].last + 1)
+			spans[out - 1].last = max(spans[out - 1].last, spans[i].last);
+		else
+			spans[out++] = spans[i];
+	}
+	return out;
+}
+
+/* Mint state: capacities of the token's growing arrays. */
+struct odx_mint {
+	unsigned long pages_cap;
+	unsigned long exts_cap;
+};
+
+/*
+ * Pin the present pages of @first..@first + @n - 1 (at most ODX_MINT_STEP) into
+ * @tok, appending to its runs. Each pinned page is charged before it is kept.
+ */
+static int odx_tok_pin_step(struct odx_dev *dev, struct odx_tok *tok,
+			    struct odx_mint *m, pgoff_t first, unsigned long n)
+{
+	struct page *step[ODX_MINT_STEP];
+	unsigned long got, k;
+	int err;
+
+	got = odx_store_get_pages_locked(&dev->store, first, n, step);
+	if (!got)
+		return 0;
+	if (atomic_long_add_return(got, &odx_token_pages) > odx_token_limits.max_pages) {
+		atomic_long_sub(got, &odx_token_pages);
+		err = -EDQUOT;
+		goto out_put;
+	}
+	err = odx_tok_charge(dev, tok, got * PAGE_SIZE);
+	if (err)
+		goto out_unreserve;
+	err = odx_tok_grow(dev, tok, (void **)&tok->pages, &m->pages_cap, tok->pinned,
+			   tok->pinned + got, sizeof(*tok->pages));
+	if (err)
+		goto out_uncharge;
+	/* At most one new run per page pinned. */
+	err = odx_tok_grow(dev, tok, (void **)&tok->exts, &m->exts_cap, tok->nr_exts,
+			   tok->nr_exts + got, sizeof(*tok->exts));
+	if (err)
+		goto out_uncharge;
+
+	for (k = 0; k < n; k++) {
+		struct odx_tok_ext *e = tok->nr_exts ? &tok->exts[tok->nr_exts - 1] : NULL;
+
+		if (!step[k])
+			continue;
+		if (!e || e->index + e->nr != first + k) {
+			e = &tok->exts[tok->nr_exts++];
+			e->index = first + k;
+			e->nr = 0;
+			e->first = tok->pinned;
+		}
+		e->nr++;
+		tok->pages[tok->pinned++] = step[k];
+	}
+	return 0;
+
+out_uncharge:
+	odx_tok_uncharge(dev, tok, got * PAGE_SIZE);
+out_unreserve:
+	atomic_long_sub(got, &odx_token_pages);
+out_put:
+	for (k = 0; k < n; k++)
+		if (step[k])
+			odx_page_put(step[k]);
+	return err;
+}
+
+/* Pin the present pages of the merged @spans into @tok. */
+static int odx_tok_pin(struct odx_dev *dev, struct odx_tok *tok,
+		       const struct odx_span *spans, u32 nr)
+{
+	struct odx_mint m = { };
+	unsigned long since = 0;
+	pgoff_t index;
+	u32 i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		for (index = spans[i].first; index <= spans[i].last; ) {
+			unsigned long n = min_t(u64, spans[i].last - index + 1, ODX_MINT_STEP);
+
+			err = odx_tok_pin_step(dev, tok, &m, index, n);
+			if (err)
+				return err;
+			index += n;
+			since += n;
+			if (since >= ODX_MINT_BATCH) {
+				since = 0;
+				cond_resched();
+				if (fatal_signal_pending(current))
+					return -EINTR;
+			}
+		}
+	}
+	return 0;
+}
+
+/**
+ * odx_tok_lookup() - a token's page for a source page index
+ * @tok: the token
+ * @index: page index on the source device (inside the token's ranges)
+ * @nr: set to how many pages from @index on are present and consecutive in
+ *	the returned array, or, for a hole, how many pages from @index on are
+ *	holes (ULONG_MAX when no page follows)
+ *
+ * Binary search of the token's runs: O(log runs), no lock (the runs never
+ * change after minting).
+ *
+ * Return: the pages from @index on, or NULL for a hole.
+ */
+struct page **odx_tok_lookup(const struct odx_tok *tok, pgoff_t index,
+			     unsigned long *nr)
+{
+	unsigned long lo = 0, hi = tok->nr_exts;
+
+	/* The first run ending after @index. */
+	while (lo < hi) {
+		unsigned long mid = lo + (hi - lo) / 2;
+		const struct odx_tok_ext *e = &tok->exts[mid];
+
+		if (e->index + e->nr <= index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == tok->nr_exts) {
+		*nr = ULONG_MAX;
+		return NULL;
+	}
+	if (tok->exts[lo].index > index) {
+		*nr = tok->exts[lo].index - index;
+		return NULL;
+	}
+	*nr = tok->exts[lo].index + tok->exts[lo].nr - index;
+	return tok->pages + tok->exts[lo].first + (index - tok->exts[lo].index);
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_tok_lookup);
+
+/* Is @id the identifier of a linked token? Needs odx_tokens_lock. */
+static bool odx_token_id_used(u64 id)
+{
+	struct odx_tok *tok;
+
+	lockdep_assert_held(&odx_tokens_lock);
+	hash_for_each_possible(odx_token_hash, tok, hash, id)
+		if (tok->id == id)
+			return true;
+	return false;
+}
+
+/* Arm @tok's inactivity timer from @now, never past its absolute deadline. */
+static void odx_token_arm(struct odx_tok *tok, unsigned long now)
+{
+	tok->expires = now + tok->ttl;
+	if (tok->capped && time_after(tok->expires, tok->deadline))
+		tok->expires = tok->deadline;
 }
 
 /**
@@ -225,18 +501,23 @@ static unsigned long odx_span_pages(u64 pos, u64 len)
  * @out: filled with the token, LengthProtected and the truncation flag
  *
  * The token covers the concatenation of the ranges, or its first
- * odx_token_limits.max_token_bytes. It references the pages as they are now.
+ * odx_token_limits.max_token_bytes. It references the pages as they are now:
+ * each source page once, however many ranges cover it; holes take no memory.
+ * Everything it holds is charged to @dev's budget before it is allocated or
+ * pinned, and allocated in the caller's memory cgroup.
  *
- * Return: 0, -ENOSPC (too many live tokens), -EDQUOT (page budget), -ENOMEM or
- * -EINTR (fatal signal).
+ * Return: 0, -ENOSPC (too many live tokens), -EDQUOT (@dev's token budget or
+ * the module's page budget), -ENOMEM or -EINTR (fatal signal).
  */
 int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
 		   u32 nr, u32 ttl_ms, struct odx_offload_read_output *out)
 {
 	u64 left = odx_token_limits.max_token_bytes, length = 0, requested = 0;
-	unsigned long nr_slots = 0, slot = 0, span, i, n;
+	u32 age_ms = READ_ONCE(dev->token_age_max_ms);
+	unsigned long now;
+	struct odx_span *spans;
 	struct odx_tok *tok;
-	u32 used = 0, r;
+	u32 used = 0, r, nspans;
 	int err;
 
 	for (r = 0; r < nr; r++)
@@ -245,68 +526,49 @@ int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
 	for (r = 0; r < nr && left; r++) {
 		u64 len = min(ranges[r].length_in_bytes, left);
 
-		nr_slots += odx_span_pages(ranges[r].starting_offset, len);
 		length += len;
 		left -= len;
 		used++;
 	}
 
-	if (atomic_long_add_return(nr_slots, &odx_token_pages) >
-	    odx_token_limits.max_pages) {
-		err = -EDQUOT;
-		goto out_unreserve;
-	}
-
-	tok = kzalloc(sizeof(*tok), GFP_KERNEL);
-	if (!tok) {
-		err = -ENOMEM;
-		goto out_unreserve;
-	}
-	tok->ranges = kcalloc(used, sizeof(*tok->ranges), GFP_KERNEL);
-	if (!tok->ranges) {
-		err = -ENOMEM;
-		goto out_free_tok;
-	}
-	tok->pages = kvcalloc(nr_slots, sizeof(*tok->pages), GFP_KERNEL);
-	if (!tok->pages) {
-		err = -ENOMEM;
-		goto out_free_ranges;
-	}
+	tok = kzalloc(sizeof(*tok), GFP_KERNEL_ACCOUNT);
+	if (!tok)
+		return -ENOMEM;
 	kref_init(&tok->ref);
 	INIT_HLIST_NODE(&tok->hash);
 	INIT_LIST_HEAD(&tok->all);
 	INIT_LIST_HEAD(&tok->dev_node);
+	err = odx_tok_charge(dev, tok, odx_alloc_cost(sizeof(*tok)) +
+			     odx_alloc_cost(used * sizeof(*tok->ranges)));
+	if (err)
+		goto out_free_token;
+	tok->ranges = kcalloc(used, sizeof(*tok->ranges), GFP_KERNEL_ACCOUNT);
+	/* Transient: the pages the ranges span, merged. */
+	spans = kcalloc(used, sizeof(*spans), GFP_KERNEL_ACCOUNT);
+	if (!tok->ranges || !spans) {
+		err = -ENOMEM;
+		goto out_free_spans;
+	}
 	tok->block_size = dev->block_size;
 	tok->length = length;
 	tok->nr_ranges = used;
-
-	/* Pin the pages; from here on the data cannot change under the token. */
 	left = length;
 	for (r = 0; r < used; r++) {
 		struct odx_tok_range *tr = &tok->ranges[r];
-		pgoff_t first;
 
 		tr->pos = ranges[r].starting_offset;
 		tr->len = min(ranges[r].length_in_bytes, left);
-		tr->first_slot = slot;
 		left -= tr->len;
-		first = tr->pos >> PAGE_SHIFT;
-		span = odx_span_pages(tr->pos, tr->len);
-		for (i = 0; i < span; i += n) {
-			n = min(span - i, ODX_MINT_BATCH);
-			tok->pinned += odx_store_get_pages_locked(&dev->store, first + i, n,
-								  tok->pages + slot);
-			slot += n;
-			cond_resched();
-			if (fatal_signal_pending(current)) {
-				err = -EINTR;
-				goto out_put_pages;
-			}
-		}
+		spans[r].first = tr->pos >> PAGE_SHIFT;
+		spans[r].last = (tr->pos + tr->len - 1) >> PAGE_SHIFT;
 	}
-	tok->nr_slots = nr_slots;
-	/* Holes pin nothing: give back their share of the reservation. */
-	atomic_long_sub(nr_slots - tok->pinned, &odx_token_pages);
+	nspans = odx_spans_merge(spans, used);
+
+	/* Pin the pages; from here on the data cannot change under the token. */
+	err = odx_tok_pin(dev, tok, spans, nspans);
+	if (err)
+		goto out_free_spans;
+	kfree(spans);
 
 	if (!ttl_ms)
 		ttl_ms = odx_token_limits.default_ttl_ms;
@@ -318,12 +580,18 @@ int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
 	if (odx_tokens_nr >= odx_token_limits.max_tokens) {
 		spin_unlock(&odx_tokens_lock);
 		err = -ENOSPC;
-		goto out_free_token;
+		goto out_uncharge;
 	}
-	tok->id = odx_token_next_id++;
+	/* Random, so it says nothing about other tokens; unique among live ones. */
+	do {
+		tok->id = get_random_u64();
+	} while (odx_token_id_used(tok->id));
 	put_unaligned_be64(tok->id, tok->bytes + 8);
 	tok->src = dev;
-	tok->expires = jiffies + tok->ttl;
+	now = jiffies;
+	tok->capped = age_ms;
+	tok->deadline = now + max(msecs_to_jiffies(age_ms), 1UL);
+	odx_token_arm(tok, now);
 	if (time_before(tok->expires, odx_reap_after))
 		odx_reap_after = tok->expires;
 	hash_add(odx_token_hash, &tok->hash, tok->id);
@@ -343,20 +611,13 @@ int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
 	queue_delayed_work(system_wq, &odx_token_reap_work, HZ);
 	return 0;
 
-out_put_pages:
-	tok->nr_slots = slot;
-	atomic_long_sub(nr_slots - tok->pinned, &odx_token_pages);
+out_free_spans:
+	kfree(spans);
+out_uncharge:
+	odx_tok_uncharge(dev, tok, tok->charge);
 out_free_token:
-	/* odx_token_free() returns the pinned pages and their reservation. */
+	/* odx_token_free() puts the pinned pages and gives back their pages' count. */
 	odx_token_free(&tok->ref);
-	return err;
-
-out_free_ranges:
-	kfree(tok->ranges);
-out_free_tok:
-	kfree(tok);
-out_unreserve:
-	atomic_long_sub(nr_slots, &odx_token_pages);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_token_mint);
@@ -406,7 +667,7 @@ int odx_token_get(const struct odx_token *token, struct odx_dev *dst,
 		   tok->block_size != dst->block_size) {
 		err = -EXDEV;
 	} else {
-		tok->expires = jiffies + tok->ttl;
+		odx_token_arm(tok, jiffies);
 		kref_get(&tok->ref);
 		*tokp = tok;
 	}
@@ -444,79 +705,145 @@ EXPORT_SYMBOL_IF_KUNIT(odx_token_fate);
  * odx_token_release() - end a token now (DEL_TKN)
  * @token: the 512 bytes from userspace
  *
- * Copies in flight finish; new uses fail.
+ * Copies in flight finish; new uses fail. A token that has expired but is
+ * not reaped yet is invalid like any expired one: it ends as expired, and the
+ * caller hears so.
  *
- * Return: 0, or -EKEYREJECTED when no live token matches.
+ * Return: 0, or -EKEYREJECTED when no live token matches (expired ones
+ * included).
  */
 int odx_token_release(const struct odx_token *token)
 {
 	struct odx_tok *tok;
+	int err = 0;
 
 	spin_lock(&odx_tokens_lock);
 	tok = odx_token_find(token);
-	if (tok)
+	if (tok && time_after_eq(jiffies, tok->expires)) {
+		odx_token_unlink(tok, ODX_EXPIRED);
+		err = -EKEYREJECTED;
+	} else if (tok) {
 		odx_token_unlink(tok, ODX_RELEASED);
+	}
 	spin_unlock(&odx_tokens_lock);
 	if (!tok)
 		return -EKEYREJECTED;
 	odx_token_put(tok);
-	return 0;
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_token_release);
 
-/**
- * odx_token_revoke_dev() - revoke every token minted on a device
- * @dev: the device being removed
- */
-void odx_token_revoke_dev(struct odx_dev *dev)
+/* Put the tokens on @dead (linked by their @all), rescheduling as needed. */
+static void odx_token_put_list(struct list_head *dead)
 {
 	struct odx_tok *tok, *next;
-	LIST_HEAD(dead);
 
-	spin_lock(&odx_tokens_lock);
-	list_for_each_entry_safe(tok, next, &dev->tokens, dev_node) {
-		odx_token_unlink(tok, ODX_REVOKED);
-		list_add_tail(&tok->all, &dead);
-	}
-	spin_unlock(&odx_tokens_lock);
-	list_for_each_entry_safe(tok, next, &dead, all) {
+	list_for_each_entry_safe(tok, next, dead, all) {
 		list_del_init(&tok->all);
 		odx_token_put(tok);
 	}
+	cond_resched();
+}
+
+/**
+ * odx_token_revoke_dev() - revoke every token minted on a device
+ * @dev: the device (ODX_IOC_REVOKE, or its removal)
+ *
+ * Tokens minted before the call end now; copies in flight finish. The device's
+ * list is taken whole in O(1), then unlinked ODX_UNLINK_BATCH tokens per hold
+ * of the token lock, so lookups never wait behind the whole list. Tokens minted
+ * meanwhile are not revoked.
+ *
+ * Return: how many tokens it revoked.
+ */
+unsigned long odx_token_revoke_dev(struct odx_dev *dev)
+{
+	unsigned long revoked = 0;
+	LIST_HEAD(todo);
+	LIST_HEAD(dead);
+
+	spin_lock(&odx_tokens_lock);
+	/* Still under the lock when touched: others may unlink from @todo. */
+	list_splice_init(&dev->tokens, &todo);
+	while (!list_empty(&todo)) {
+		int n;
+
+		for (n = 0; n < ODX_UNLINK_BATCH && !list_empty(&todo); n++) {
+			struct odx_tok *tok = list_first_entry(&todo, struct odx_tok,
+							       dev_node);
+
+			odx_token_unlink(tok, ODX_REVOKED);
+			list_add_tail(&tok->all, &dead);
+			revoked++;
+		}
+		spin_unlock(&odx_tokens_lock);
+		odx_token_put_list(&dead);
+		spin_lock(&odx_tokens_lock);
+	}
+	spin_unlock(&odx_tokens_lock);
+	return revoked;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_token_revoke_dev);
 
 /**
+ * odx_token_dev_init() - token state of a new device
+ * @dev: the device: no tokens, budgets from the module's defaults
+ */
+void odx_token_dev_init(struct odx_dev *dev)
+{
+	INIT_LIST_HEAD(&dev->tokens);
+	atomic_long_set(&dev->token_bytes, 0);
+	dev->token_bytes_max = odx_token_limits.dev_bytes_max;
+	dev->token_age_max_ms = odx_token_limits.dev_age_max_ms;
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_token_dev_init);
+
+/**
  * odx_tokens_reap() - drop expired tokens
  * @all: drop every token, expired or not (module unload)
+ *
+ * Walks the table with a cursor, ODX_UNLINK_BATCH tokens per hold of the token
+ * lock, so lookups wait behind one batch at most.
  */
 void odx_tokens_reap(bool all)
 {
 	unsigned long now = jiffies, earliest = now + MAX_JIFFY_OFFSET;
-	struct odx_tok *tok, *next;
+	struct list_head cursor;
+	struct odx_tok *tok;
 	bool more;
 	LIST_HEAD(dead);
+	int n = 0;
 
+	mutex_lock(&odx_reap_mutex);
 	spin_lock(&odx_tokens_lock);
 	/* Nothing can have expired yet: no walk over a large table. */
 	if (!all && time_before(now, odx_reap_after))
 		goto out_unlock;
-	list_for_each_entry_safe(tok, next, &odx_token_all, all) {
+	list_add(&cursor, &odx_token_all);
+	while (cursor.next != &odx_token_all) {
+		tok = list_entry(cursor.next, struct odx_tok, all);
+		/* Step over it first: unlinking takes it out of the list. */
+		list_move(&cursor, &tok->all);
 		if (all || time_after_eq(now, tok->expires)) {
 			odx_token_unlink(tok, all ? ODX_REVOKED : ODX_EXPIRED);
 			list_add_tail(&tok->all, &dead);
 		} else if (time_before(tok->expires, earliest)) {
 			earliest = tok->expires;
 		}
+		if (++n % ODX_UNLINK_BATCH == 0) {
+			spin_unlock(&odx_tokens_lock);
+			odx_token_put_list(&dead);
+			spin_lock(&odx_tokens_lock);
+		}
 	}
+	list_del(&cursor);
+	/* Tokens minted during the walk were added behind the cursor: seen too. */
 	odx_reap_after = earliest;
 out_unlock:
 	more = odx_tokens_nr;
 	spin_unlock(&odx_tokens_lock);
-	list_for_each_entry_safe(tok, next, &dead, all) {
-		list_del_init(&tok->all);
-		odx_token_put(tok);
-	}
+	mutex_unlock(&odx_reap_mutex);
+	odx_token_put_list(&dead);
 	if (more && !all)
 		queue_delayed_work(system_wq, &odx_token_reap_work, HZ);
 }
@@ -634,19 +961,24 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 		if (tok) {
 			const struct odx_tok_range *tr = &tok->ranges[ti];
 			u64 spos = tr->pos + within;
-			struct page **run = tok->pages + tr->first_slot +
-					    (spos >> PAGE_SHIFT) - (tr->pos >> PAGE_SHIFT);
+			struct page **run = odx_tok_lookup(tok, spos >> PAGE_SHIFT, &k);
 
 			n = min(n, tr->len - within);
 			if (share && n >= PAGE_SIZE && !offset_in_page(spos) &&
 			    !offset_in_page(dpos)) {
-				/* Whole pages at the same offset: share a run at once. */
-				err = odx_store_share_pages(&dst->store, dpos >> PAGE_SHIFT, run,
-							    min_t(u64, n, ODX_COPY_CHUNK) >>
-							    PAGE_SHIFT, &k);
-				for (j = 0; j < k; j++)
-					if (run[j])
-						nshared += PAGE_SIZE;
+				/* Whole pages at the same offset: a run at once. */
+				j = min_t(u64, min_t(u64, n, ODX_COPY_CHUNK) >> PAGE_SHIFT, k);
+				if (run) {
+					err = odx_store_share_pages(&dst->store,
+								    dpos >> PAGE_SHIFT,
+								    run, j, &k);
+					nshared += (u64)k << PAGE_SHIFT;
+				} else {
+					/* Holes: whole pages become holes, no memory. */
+					err = odx_store_zero(&dst->store, dpos,
+							     (u64)j << PAGE_SHIFT, GFP_NOIO);
+					k = err ? 0 : j;
+				}
 				n = (u64)k << PAGE_SHIFT;
 				if (!n)
 					break;
@@ -659,7 +991,7 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
 			 * happens whole or not at all and LengthCopied is exact.
 			 */
 			n = min_t(u64, n, PAGE_SIZE - offset_in_page(dpos));
-			page = *run;
+			page = run ? *run : NULL;
 		} else {
 			/* The zero token: whole pages at once are freed. */
 			n = min_t(u64, n, ODX_COPY_CHUNK);
@@ -712,7 +1044,6 @@ EXPORT_SYMBOL_IF_KUNIT(odx_copy);
  */
 int odx_tokens_init(void)
 {
-	odx_token_next_id = get_random_u64();
 	odx_reap_after = jiffies;
 	get_random_bytes(&odx_tombstone_key, sizeof(odx_tombstone_key));
 	return 0;

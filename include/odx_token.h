@@ -18,12 +18,22 @@ struct odx_dev;
  * struct odx_tok_range - one source range of a token
  * @pos: byte offset on the source device.
  * @len: bytes.
- * @first_slot: index in odx_tok.pages of the page holding @pos.
  */
 struct odx_tok_range {
 	u64 pos;
 	u64 len;
-	unsigned long first_slot;
+};
+
+/**
+ * struct odx_tok_ext - a run of source pages a token holds
+ * @index: page index on the source device of the first page.
+ * @nr: pages in the run, all present (holes are not stored).
+ * @first: index in odx_tok.pages of the first page.
+ */
+struct odx_tok_ext {
+	pgoff_t index;
+	unsigned long nr;
+	unsigned long first;
 };
 
 /**
@@ -33,17 +43,26 @@ struct odx_tok_range {
  * @all: in the table's list of all linked tokens; under odx_tokens_lock.
  * @dev_node: in the source device's token list; under odx_tokens_lock.
  * @src: the source device while linked, NULL after; under odx_tokens_lock.
- * @expires: jiffies when it expires unless used again; under odx_tokens_lock.
+ * @expires: jiffies when it expires unless used again, never after @deadline;
+ *	under odx_tokens_lock.
+ * @deadline: jiffies when it expires however it is used (the source's
+ *	token_age_max_ms at minting), if @capped.
+ * @capped: @deadline applies.
  * @ttl: inactivity lifetime in jiffies.
- * @id: lookup key, also bytes 8-15 of @bytes.
+ * @id: lookup key, also bytes 8-15 of @bytes: random, unique among live tokens.
+ * @charge: bytes charged to the source's budget (odx_dev.token_bytes): this
+ *	structure, @ranges, @exts and @pages (as allocated) and PAGE_SIZE per
+ *	pinned page. Given back when the token leaves the table.
  * @bytes: the token as handed out.
  * @block_size: the source's logical block size.
  * @length: bytes the token stands for (LengthProtected).
  * @nr_ranges: entries in @ranges.
  * @ranges: the source ranges, in order.
- * @nr_slots: entries in @pages.
- * @pinned: non-NULL entries in @pages.
- * @pages: the source pages, NULL for holes; each holds a reference.
+ * @nr_exts: entries in @exts.
+ * @exts: the runs of present source pages, sorted by index, disjoint:
+ *	overlapping ranges share them, holes take no memory.
+ * @pinned: entries in @pages.
+ * @pages: the source pages of @exts, each with a reference.
  */
 struct odx_tok {
 	struct kref ref;
@@ -52,14 +71,18 @@ struct odx_tok {
 	struct list_head dev_node;
 	struct odx_dev *src;
 	unsigned long expires;
+	unsigned long deadline;
+	bool capped;
 	unsigned long ttl;
 	u64 id;
+	unsigned long charge;
 	u8 bytes[ODX_TOKEN_LENGTH];
 	u32 block_size;
 	u64 length;
 	u32 nr_ranges;
 	struct odx_tok_range *ranges;
-	unsigned long nr_slots;
+	unsigned long nr_exts;
+	struct odx_tok_ext *exts;
 	unsigned long pinned;
 	struct page **pages;
 };
@@ -69,7 +92,7 @@ struct odx_tok {
  * @ODX_FATE_UNKNOWN: never minted, altered, or ended too long ago to tell.
  * @ODX_FATE_EXPIRED: its inactivity timeout passed.
  * @ODX_FATE_RELEASED: released (ODX_IOC_RELEASE, DEL_TKN).
- * @ODX_FATE_REVOKED: its source device was removed.
+ * @ODX_FATE_REVOKED: revoked (ODX_IOC_REVOKE) or its source device was removed.
  */
 enum odx_token_fate {
 	ODX_FATE_UNKNOWN,
@@ -85,6 +108,8 @@ enum odx_token_fate {
  * @max_token_bytes: bytes one token covers at most.
  * @default_ttl_ms: lifetime for TimeToLive 0.
  * @max_ttl_ms: TimeToLive is clamped to this.
+ * @dev_bytes_max: default budget of a new device's tokens (token_bytes_max).
+ * @dev_age_max_ms: default absolute token lifetime of a new device, 0 = none.
  */
 struct odx_token_limits {
 	unsigned long max_tokens;
@@ -92,6 +117,8 @@ struct odx_token_limits {
 	u64 max_token_bytes;
 	u32 default_ttl_ms;
 	u32 max_ttl_ms;
+	unsigned long dev_bytes_max;
+	u32 dev_age_max_ms;
 };
 
 extern struct odx_token_limits odx_token_limits;
@@ -104,7 +131,10 @@ int odx_token_get(const struct odx_token *token, struct odx_dev *dst,
 		  bool allow_cross, struct odx_tok **tokp);
 void odx_token_put(struct odx_tok *tok);
 int odx_token_release(const struct odx_token *token);
-void odx_token_revoke_dev(struct odx_dev *dev);
+unsigned long odx_token_revoke_dev(struct odx_dev *dev);
+void odx_token_dev_init(struct odx_dev *dev);
+struct page **odx_tok_lookup(const struct odx_tok *tok, pgoff_t index,
+			     unsigned long *nr);
 bool odx_token_is_zero(const struct odx_token *token);
 enum odx_token_fate odx_token_fate(const struct odx_token *token);
 bool odx_token_differs(const u8 *a, const u8 *b);

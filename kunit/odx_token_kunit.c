@@ -338,7 +338,7 @@ static void fake_dev(struct odx_dev *dev, u32 index)
 	dev->index = index;
 	dev->block_size = 512;
 	dev->size_bytes = TOK_DEV_BYTES;
-	INIT_LIST_HEAD(&dev->tokens);
+	odx_token_dev_init(dev);
 	odx_store_init(&dev->store);
 }
 
@@ -672,6 +672,163 @@ static void odx_tok_share_test(struct kunit *test)
 	odx_share_pages = saved;
 }
 
+/* Bytes a token of @nr ranges and no pages is charged. */
+static unsigned long bare_cost(u32 nr)
+{
+	return kmalloc_size_roundup(sizeof(struct odx_tok)) +
+	       kmalloc_size_roundup(nr * sizeof(struct odx_tok_range));
+}
+
+static void odx_tok_account_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range *r, w[2] = { { 0, 16384 }, { 4096, 16384 } };
+	struct odx_offload_read_output out, keep;
+	unsigned long pinned = odx_tokens_pinned_pages(), held;
+	struct odx_tok *tok;
+	int i;
+
+	r = kunit_kcalloc(test, 64, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	/* 64 overlapping 64 KiB ranges over holes: no memory per page. */
+	for (i = 0; i < 64; i++) {
+		r[i].starting_offset = i * 4096;
+		r[i].length_in_bytes = SZ_64K;
+	}
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, r, 64, 0, &out));
+	KUNIT_EXPECT_EQ(test, bare_cost(64), atomic_long_read(&ctx->src.token_bytes));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
+	KUNIT_EXPECT_EQ(test, 0UL, tok->nr_exts);
+	KUNIT_EXPECT_EQ(test, 0UL, tok->pinned);
+	KUNIT_EXPECT_NULL(test, tok->pages);
+	KUNIT_EXPECT_EQ(test, (u64)SZ_4M, tok->length);
+	odx_token_put(tok);
+	KUNIT_ASSERT_EQ(test, 0, odx_token_release(&out.token));
+	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->src.token_bytes));
+
+	/* Overlapping ranges over data: each page pinned and charged once. */
+	pattern(ctx->buf, 16384, 3);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->buf, 16384,
+						 GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, w, 2, 0, &out));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
+	KUNIT_EXPECT_EQ(test, 4UL, tok->pinned);	/* page 4 is a hole */
+	KUNIT_EXPECT_EQ(test, 1UL, tok->nr_exts);
+	KUNIT_EXPECT_EQ(test, 4UL, READ_ONCE(ctx->src.stats.token_pages));
+	KUNIT_EXPECT_EQ(test, pinned + 4, odx_tokens_pinned_pages());
+	held = atomic_long_read(&ctx->src.token_bytes);
+	KUNIT_EXPECT_EQ(test, tok->charge, held);
+	KUNIT_EXPECT_GE(test, held, bare_cost(2) + 4 * PAGE_SIZE + 4 * sizeof(void *) +
+			sizeof(struct odx_tok_ext));
+	KUNIT_EXPECT_LE(test, held, bare_cost(2) + 4 * PAGE_SIZE + 1024);
+	odx_token_put(tok);
+
+	/* The budget: refused with EDQUOT, nothing kept, another device unaffected. */
+	ctx->src.token_bytes_max = held + bare_cost(2) + PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, -EDQUOT, mint(ctx, w, 2, 0, &keep));
+	KUNIT_EXPECT_EQ(test, held, atomic_long_read(&ctx->src.token_bytes));
+	KUNIT_EXPECT_EQ(test, pinned + 4, odx_tokens_pinned_pages());
+	KUNIT_EXPECT_EQ(test, 1UL, READ_ONCE(ctx->src.stats.tokens_live));
+	/* Holes still fit. */
+	KUNIT_EXPECT_EQ(test, 0, mint(ctx, &r[16], 1, 0, &keep));
+	memset(&keep, 0, sizeof(keep));
+	KUNIT_EXPECT_EQ(test, 0, odx_token_mint(&ctx->dst, w, 2, 0, &keep));
+	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->dst.token_bytes), 0L);
+	ctx->src.token_bytes_max = 0;
+	KUNIT_EXPECT_EQ(test, -EDQUOT, mint(ctx, &r[16], 1, 0, &keep));
+
+	/* Everything comes back when the tokens end. */
+	KUNIT_EXPECT_EQ(test, 2UL, odx_token_revoke_dev(&ctx->src));
+	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->src.token_bytes));
+	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.stats.token_pages));
+	KUNIT_EXPECT_EQ(test, 1UL, odx_token_revoke_dev(&ctx->dst));
+	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->dst.token_bytes));
+	KUNIT_EXPECT_EQ(test, pinned, odx_tokens_pinned_pages());
+}
+
+static void odx_tok_runs_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	/* Pages 0-1, 3 and 5-7 written; 2 and 4 holes; 8 on, holes. */
+	static const u8 present[] = { 1, 1, 0, 1, 0, 1, 1, 1, 0, 0 };
+	static const unsigned long run[] = { 2, 1, 1, 1, 1, 3, 2, 1, ULONG_MAX, ULONG_MAX };
+	struct odx_data_set_range r[2] = { { 5 * 4096, 5 * 4096 }, { 0, 6 * 4096 } };
+	struct odx_offload_read_output out;
+	struct odx_tok *tok;
+	struct page **p;
+	unsigned long nr;
+	pgoff_t i;
+
+	for (i = 0; i < ARRAY_SIZE(present); i++) {
+		if (!present[i])
+			continue;
+		pattern(ctx->buf, 4096, i);
+		KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, i * 4096,
+							 ctx->buf, 4096, GFP_KERNEL));
+	}
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, r, 2, 0, &out));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
+	KUNIT_EXPECT_EQ(test, 3UL, tok->nr_exts);
+	KUNIT_EXPECT_EQ(test, 6UL, tok->pinned);
+	for (i = 0; i < ARRAY_SIZE(present); i++) {
+		p = odx_tok_lookup(tok, i, &nr);
+		KUNIT_EXPECT_EQ_MSG(test, (bool)present[i], !!p, "page %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, run[i], nr, "page %lu", i);
+		if (p) {
+			pattern(ctx->ref, 4096, i);
+			KUNIT_EXPECT_EQ_MSG(test, 0, memcmp(page_address(*p), ctx->ref, 4096),
+					    "page %lu", i);
+		}
+	}
+	odx_token_put(tok);
+}
+
+static void odx_tok_lifetime_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range r = { 0, 512 };
+	struct odx_offload_read_output a, b;
+	struct odx_tok *tok;
+	int i, seq = 0;
+
+	/* Releasing an expired token that is not reaped yet: invalid. */
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 20, &a));
+	msleep(60);
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_release(&a.token));
+	KUNIT_EXPECT_EQ(test, ODX_FATE_EXPIRED, odx_token_fate(&a.token));
+	KUNIT_EXPECT_EQ(test, 0LL, atomic64_read(&ctx->src.stats.tokens_released));
+	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.stats.tokens_expired));
+
+	/* The age cap ends a token however often it is used. */
+	ctx->src.token_age_max_ms = 200;
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 60000, &a));
+	ctx->src.token_age_max_ms = 0;
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 60000, &b));
+	for (i = 0; i < 5; i++) {
+		msleep(30);
+		KUNIT_ASSERT_EQ(test, 0, odx_token_get(&a.token, &ctx->src, false, &tok));
+		odx_token_put(tok);
+	}
+	msleep(200);
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&a.token, &ctx->src, false, &tok));
+	KUNIT_EXPECT_EQ(test, ODX_FATE_EXPIRED, odx_token_fate(&a.token));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&b.token, &ctx->src, false, &tok));
+	odx_token_put(tok);
+
+	/* Revocation says how many; identifiers are no counter. */
+	for (i = 0; i < 16; i++) {
+		u64 prev = get_unaligned_be64(b.token.token);
+
+		KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 0, &b));
+		if (get_unaligned_be64(b.token.token) - prev < 1024)
+			seq++;
+	}
+	KUNIT_EXPECT_EQ(test, 0, seq);
+	KUNIT_EXPECT_EQ(test, 17UL, odx_token_revoke_dev(&ctx->src));
+	KUNIT_EXPECT_EQ(test, 0UL, odx_token_revoke_dev(&ctx->src));
+	KUNIT_EXPECT_EQ(test, ODX_FATE_REVOKED, odx_token_fate(&b.token));
+}
+
 static struct kunit_case odx_token_cases[] = {
 	KUNIT_CASE(odx_tok_mint_lookup_test),
 	KUNIT_CASE(odx_tok_release_revoke_test),
@@ -680,6 +837,9 @@ static struct kunit_case odx_token_cases[] = {
 	KUNIT_CASE(odx_tok_point_in_time_test),
 	KUNIT_CASE(odx_tok_overlap_test),
 	KUNIT_CASE(odx_tok_share_test),
+	KUNIT_CASE(odx_tok_account_test),
+	KUNIT_CASE(odx_tok_runs_test),
+	KUNIT_CASE_SLOW(odx_tok_lifetime_test),
 	{}
 };
 

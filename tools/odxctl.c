@@ -132,6 +132,7 @@ enum op {
 	OP_WRITE,	/* offload write with a token */
 	OP_ZERO,	/* offload write with the zero token */
 	OP_RELEASE,	/* ODX_IOC_RELEASE */
+	OP_REVOKE,	/* ODX_IOC_REVOKE */
 	OP_COPY,	/* odx_copy(): offload reads and writes */
 	OP_ADD,		/* ODX_CTL_ADD */
 	OP_REMOVE,	/* ODX_CTL_REMOVE */
@@ -152,7 +153,7 @@ static int explain(int err, enum op op, const char *dev, const char **meaning,
 	switch (err) {
 	case EKEYREJECTED:
 		*meaning = "invalid token: unknown, altered, expired, released or revoked";
-		*hint = "mint a new token with 'odxctl token' (a token dies when it is released, when its source device is removed or after its time to live without use)";
+		*hint = "mint a new token with 'odxctl token' (a token dies when it is released or revoked, when its source device is removed, after its time to live without use or past the device's token_age_max_ms)";
 		return RC_TOKEN;
 	case EXDEV:
 		snprintf(mbuf, sizeof(mbuf),
@@ -198,11 +199,15 @@ static int explain(int err, enum op op, const char *dev, const char **meaning,
 		}
 		break;
 	case EDQUOT:
-		*meaning = "the token would pin more pages than the module allows (module parameter token_pages_max)";
-		*hint = "mint tokens for less data, or release tokens you no longer need";
+		snprintf(mbuf, sizeof(mbuf),
+			 "the tokens of %s would hold more memory than its budget (/sys/block/<dev>/odx/token_bytes_max), or pin more pages than the module allows (module parameter token_pages_max)",
+			 dev);
+		*meaning = mbuf;
+		*hint = "mint tokens for less data, release tokens you no longer need, or raise the device's token_bytes_max";
 		break;
 	case EBADF:
-		*meaning = "the device is not open for reading (offload read) or writing (offload write)";
+		*meaning = op == OP_REVOKE ? "revoking needs the device open for writing" :
+			   "the device is not open for reading (offload read) or writing (offload write)";
 		break;
 	case EPERM:
 		if (op == OP_ADD || op == OP_REMOVE) {
@@ -1763,6 +1768,55 @@ static int cmd_release(int argc, char **argv)
 	return RC_OK;
 }
 
+static int cmd_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	uint64_t revoked = 0;
+	struct json j = { 0 };
+	bool json = false;
+	int opt, fd, err, rc;
+	struct dev d;
+
+	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			return print_help("revoke");
+		default:
+			return bad_option(argc, argv, opt);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("which device? give DEV");
+	if (optind + 1 < argc)
+		return usage_error("unexpected argument '%s'", argv[optind + 1]);
+	rc = dev_lookup(argv[optind], &d);
+	if (rc)
+		return rc;
+	rc = dev_open(&d, true, &fd);
+	if (rc)
+		return rc;
+	err = odx_revoke(fd, &revoked);
+	close(fd);
+	if (err)
+		return fail_errno(err, OP_REVOKE, d.path, "cannot revoke the tokens");
+	if (json) {
+		json_open(&j, NULL, '{');
+		json_str(&j, "device", d.path);
+		json_u64(&j, "revoked", revoked);
+		json_close(&j, '}');
+		return RC_OK;
+	}
+	printf("revoked %" PRIu64 " token%s\n", revoked, revoked == 1 ? "" : "s");
+	return RC_OK;
+}
+
 static int cmd_zero(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -2148,6 +2202,18 @@ static const struct command commands[] = {
 	  "DEV is any odx device; the token need not come from it.\n"
 	  "\n"
 	  "  -t, --token FILE|HEX     the token, as for 'odxctl write'\n"
+	  "  -h, --help               show this help\n"
+	  "\n"
+	  EXIT_HELP },
+	{ "revoke", cmd_revoke, "end every token of a device",
+	  "Usage: odxctl revoke DEV [--json]\n"
+	  "\n"
+	  "End every token minted on DEV now (ODX_IOC_REVOKE): whoever holds one can no\n"
+	  "longer use it, and the pages it pinned are let go. Copies in flight finish.\n"
+	  "Needs DEV open for writing (the owner of the data, not any reader). Prints\n"
+	  "how many tokens were revoked.\n"
+	  "\n"
+	  "  -j, --json               one JSON object with revoked\n"
 	  "  -h, --help               show this help\n"
 	  "\n"
 	  EXIT_HELP },

@@ -274,7 +274,7 @@ run() {	# run NAME: run t_NAME and print its verdict
 t_help() {
 	local c
 	x --help && expect 0 '^Usage: odxctl COMMAND' 'Exit status' || return 1
-	for c in create remove list info token write release zero copy; do
+	for c in create remove list info token write release revoke zero copy; do
 		x "$c" --help
 		expect 0 "^Usage: odxctl $c" 'Exit status: 0 success' || return 1
 		[ ! -s "$W/err" ] || { diag "$c --help wrote to stderr"; show; return 1; }
@@ -442,6 +442,19 @@ t_release() {
 	x write /dev/odx1 --token "$W/tok" 0+1M
 	expect 3 'invalid token' 'EKEYREJECTED' 'odxctl token' || return 1
 	x release odx1 --token "$W/tok" && expect 3 'EKEYREJECTED' || return 1
+}
+
+t_revoke() {
+	x revoke /dev/odx0 && expect 0 '^revoked [0-9]+ tokens?$' || return 1
+	x token /dev/odx0 0+1M --out "$W/tok" --ttl 10m && expect 0 || return 1
+	x token /dev/odx0 1M+1M --out "$W/tok2" --ttl 10m && expect 0 || return 1
+	x token /dev/odx1 0+1M --out "$W/tok3" --ttl 10m && expect 0 || return 1
+	x revoke odx0 && expect 0 '^revoked 2 tokens$' || return 1
+	x write /dev/odx1 --token "$W/tok" 2M+1M && expect 3 'EKEYREJECTED' || return 1
+	x write /dev/odx0 --token "$W/tok3" 2M+1M && expect 0 'LengthCopied: 1048576' || return 1
+	x revoke 0 --json && json_ok 'd["device"] == "/dev/odx0"' 'd["revoked"] == 0' || return 1
+	x revoke && expect 2 'which device' || return 1
+	x release odx1 --token "$W/tok3" && expect 0 '^released' || return 1
 }
 
 t_zero() {
@@ -718,6 +731,7 @@ run token_ranges
 run token_point_in_time
 run token_json
 run release
+run revoke
 run zero
 run copy
 run range_errors

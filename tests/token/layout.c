@@ -101,6 +101,13 @@ OFF(odx_caps, features, 52);
 OFF(odx_caps, maximum_token_size, 56);
 OFF(odx_caps, reserved, 64);
 
+/* ODX_IOC_REVOKE */
+SIZE(odx_revoke_args, 32);
+OFF(odx_revoke_args, flags, 0);
+OFF(odx_revoke_args, reserved0, 4);
+OFF(odx_revoke_args, revoked, 8);
+OFF(odx_revoke_args, reserved, 16);
+
 /* ODX_CTL_ADD */
 SIZE(odx_device_params, 40);
 OFF(odx_device_params, size_bytes, 0);
@@ -121,8 +128,11 @@ _Static_assert(ODX_OFFLOAD_TOKEN_INVALID == 2, "TOKEN_INVALID");
 _Static_assert(ODX_IOC_DSM == _IOWR(0xD0, 0x11, struct odx_dsm_args), "ODX_IOC_DSM");
 _Static_assert(ODX_IOC_CAPS == _IOR(0xD0, 0x10, struct odx_caps), "ODX_IOC_CAPS");
 _Static_assert(ODX_IOC_RELEASE == _IOW(0xD0, 0x12, struct odx_token), "ODX_IOC_RELEASE");
+_Static_assert(ODX_IOC_REVOKE == _IOWR(0xD0, 0x13, struct odx_revoke_args), "ODX_IOC_REVOKE");
 _Static_assert(_IOC_SIZE(ODX_IOC_DSM) == 48 && _IOC_SIZE(ODX_IOC_CAPS) == 96 &&
-	       _IOC_SIZE(ODX_IOC_RELEASE) == 512, "ioctl sizes");
+	       _IOC_SIZE(ODX_IOC_RELEASE) == 512 && _IOC_SIZE(ODX_IOC_REVOKE) == 32,
+	       "ioctl sizes");
+_Static_assert(ODX_CAP_REVOKE == 16, "ODX_CAP_REVOKE");
 
 int main(int argc, char **argv)
 {

@@ -51,7 +51,7 @@ static void caps(void)
 	CHECK_U64("optimal_transfer_length_granularity",
 		  c.optimal_transfer_length_granularity, PAGE / 512);
 	CHECK_U64("features", c.features, ODX_CAP_POINT_IN_TIME | ODX_CAP_ZERO_TOKEN |
-		  ODX_CAP_CROSS_DEVICE | ODX_CAP_RELEASE);
+		  ODX_CAP_CROSS_DEVICE | ODX_CAP_RELEASE | ODX_CAP_REVOKE);
 	for (i = 0; i < 4; i++)
 		CHECK_U64("reserved", c.reserved[i], 0);
 	close(fd);

@@ -110,7 +110,7 @@ struct tok_model {
 	uint64_t len;
 	uint8_t *data;		/* the bytes it stands for */
 	uint8_t *present;	/* per slot (page of a range): pinned, not a hole */
-	unsigned long pinned;
+	unsigned long pinned;	/* distinct source pages pinned (overlaps once) */
 	unsigned int id;	/* for the log */
 };
 
@@ -418,6 +418,7 @@ static struct tok_model *op_mint(void)
 	uint64_t unit = aligned ? PAGE : blk, total = 0, pos = 0;
 	unsigned int i, dev = below(2), n = 1 + below(COW_RANGES);
 	unsigned long slots = 0, s, k;
+	uint8_t *seen = calloc(1, COW_PAGES);
 	char desc[200];
 	int fd, ret, len = 0;
 
@@ -439,7 +440,7 @@ static struct tok_model *op_mint(void)
 	t->len = total;
 	t->data = malloc(total);
 	t->present = malloc(slots);
-	REQUIRE(t->data && t->present, "malloc");
+	REQUIRE(t->data && t->present && seen, "malloc");
 	t->pinned = 0;
 	for (i = 0, s = 0; i < t->nr; i++) {
 		uint64_t first = t->r[i].starting_offset / PAGE;
@@ -448,12 +449,15 @@ static struct tok_model *op_mint(void)
 		t->first_slot[i] = s;
 		for (k = first; k <= last; k++, s++) {
 			t->present[s] = devs[dev].present[k];
-			t->pinned += t->present[s];
+			/* A page the ranges share is pinned (and counted) once. */
+			t->pinned += t->present[s] && !seen[k];
+			seen[k] = 1;
 		}
 		memcpy(t->data + pos, devs[dev].img + t->r[i].starting_offset,
 		       t->r[i].length_in_bytes);
 		pos += t->r[i].length_in_bytes;
 	}
+	free(seen);
 	t->id = next_tok_id++;
 	op_log("mint token %u on %s:%s (%u ranges, %" PRIu64 " bytes)", t->id,
 	       dev_path(devs[dev].idx), desc, t->nr, total);

@@ -17,6 +17,16 @@
  *   odxbench pin DEV N
  *	Mints N tokens over the first N*64 KiB of DEV and sleeps until killed
  *	(pins pages while fio runs).
+ *   odxbench hold DEV N
+ *	Mints N live tokens of 4 KiB each, at successive pages of DEV (wrapping
+ *	at its end), with the longest lifetime, closes DEV and exits: the tokens
+ *	stay live until revoked (or the device is removed).
+ *   odxbench latency DEV N SECONDS
+ *	Mints N live tokens on DEV, then for SECONDS looks them up (an offload
+ *	write of one 4 KiB block each) back to back; prints the operations and
+ *	the median, 99.9th percentile and worst latency in microseconds, and the
+ *	worst one's time since the start ("ops median_us p999_us max_us at_s").
+ *	Releases its tokens after.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -220,6 +230,77 @@ static int cmd_pin(char **argv)
 	return 0;
 }
 
+static int cmd_hold(char **argv)
+{
+	long n = atol(argv[1]), i;
+	struct odx_offload_read_output out;
+	uint64_t size;
+	int fd = open(argv[0], O_RDWR), err;
+	off_t end;
+
+	if (fd < 0)
+		die("open", errno);
+	end = lseek(fd, 0, SEEK_END);
+	if (end <= 0)
+		die("lseek", errno);
+	size = end;
+	for (i = 0; i < n; i++) {
+		struct odx_data_set_range r = { ((uint64_t)i * 4096) % size, 4096 };
+
+		err = odx_offload_read(fd, &r, 1, 3600000, &out);
+		if (err)
+			die("offload read", -err);
+	}
+	close(fd);
+	printf("holding %ld tokens\n", n);
+	return 0;
+}
+
+static int cmd_latency(char **argv)
+{
+	long n = atol(argv[1]), i, ops = 0, cap = 1 << 20;
+	double secs = atof(argv[2]), t0, t, worst = 0, worst_at = 0, *lat;
+	struct odx_offload_read_output *toks;
+	struct odx_offload_write_output wo;
+	struct odx_data_set_range r = { 0, 4096 }, d = { 1 << 20, 4096 };
+	int fd, err;
+
+	fd = open(argv[0], O_RDWR);
+	if (fd < 0)
+		die("open", errno);
+	toks = calloc(n, sizeof(*toks));
+	lat = calloc(cap, sizeof(*lat));
+	if (!toks || !lat)
+		die("calloc", ENOMEM);
+	for (i = 0; i < n; i++) {
+		err = odx_offload_read(fd, &r, 1, 3600000, &toks[i]);
+		if (err)
+			die("offload read", -err);
+	}
+	t0 = now();
+	while ((t = now()) - t0 < secs && ops < cap) {
+		double l;
+
+		err = odx_offload_write(fd, &toks[(ops * 7919) % n].token, 0, &d, 1, &wo);
+		if (err)
+			die("offload write", -err);
+		l = now() - t;
+		lat[ops++] = l;
+		if (l > worst) {
+			worst = l;
+			worst_at = t - t0;
+		}
+	}
+	for (i = 0; i < n; i++)
+		odx_release(fd, &toks[i].token);
+	qsort(lat, ops, sizeof(*lat), cmp_double);
+	printf("%ld %.1f %.1f %.1f %.3f\n", ops, lat[ops / 2] * 1e6,
+	       lat[(ops * 999) / 1000] * 1e6, worst * 1e6, worst_at);
+	free(lat);
+	free(toks);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 7 && !strcmp(argv[1], "copy"))
@@ -232,6 +313,10 @@ int main(int argc, char **argv)
 		return cmd_tokens(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "pin"))
 		return cmd_pin(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "hold"))
+		return cmd_hold(argv + 2);
+	if (argc >= 5 && !strcmp(argv[1], "latency"))
+		return cmd_latency(argv + 2);
 	fprintf(stderr, "usage: see the comment at the top of tools/bench/odxbench.c\n");
 	return 2;
 }

@@ -73,6 +73,18 @@ int odx_release(int fd, const struct odx_token *token)
 	return ioctl(fd, ODX_IOC_RELEASE, token) ? -errno : 0;
 }
 
+int odx_revoke(int fd, uint64_t *revoked)
+{
+	struct odx_revoke_args args;
+
+	memset(&args, 0, sizeof(args));
+	if (ioctl(fd, ODX_IOC_REVOKE, &args))
+		return -errno;
+	if (revoked)
+		*revoked = args.revoked;
+	return 0;
+}
+
 int odx_get_caps(int fd, struct odx_caps *caps)
 {
 	memset(caps, 0, sizeof(*caps));

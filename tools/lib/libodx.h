@@ -34,6 +34,13 @@ int odx_offload_write(int fd, const struct odx_token *token, uint64_t token_offs
 /* End a token now. */
 int odx_release(int fd, const struct odx_token *token);
 
+/*
+ * End every token minted on the device of @fd (open for writing) before the
+ * call; *@revoked (if not NULL) is set to how many. 0 or -errno (-EBADF: @fd
+ * is not open for writing).
+ */
+int odx_revoke(int fd, uint64_t *revoked);
+
 /* The device's copy offload capabilities. */
 int odx_get_caps(int fd, struct odx_caps *caps);
 

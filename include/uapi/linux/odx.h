@@ -230,6 +230,7 @@ struct odx_dsm_args {
 #define ODX_CAP_ZERO_TOKEN	(1U << 1)	/* ODX_TOKEN_TYPE_ZERO_DATA accepted */
 #define ODX_CAP_CROSS_DEVICE	(1U << 2)	/* tokens work on other odx devices */
 #define ODX_CAP_RELEASE		(1U << 3)	/* ODX_IOC_RELEASE */
+#define ODX_CAP_REVOKE		(1U << 4)	/* ODX_IOC_REVOKE */
 
 /**
  * struct odx_caps - copy offload capabilities, after DEVICE_COPY_OFFLOAD_DESCRIPTOR
@@ -265,6 +266,20 @@ struct odx_caps {
 	__u64 reserved[4];
 };
 
+/**
+ * struct odx_revoke_args - argument of ODX_IOC_REVOKE
+ * @flags: 0.
+ * @reserved0: 0.
+ * @revoked: out: how many tokens the call revoked (must be 0 on input).
+ * @reserved: 0.
+ */
+struct odx_revoke_args {
+	__u32 flags;
+	__u32 reserved0;
+	__u64 revoked;
+	__u64 reserved[2];
+};
+
 /*
  * Device ioctls (/dev/odxN).
  *
@@ -290,13 +305,21 @@ struct odx_caps {
  *		off (module parameter allow_cross_device), or the devices' logical
  *		block sizes differ;
  *	ENOSPC	the live-token limit (module parameter max_tokens) is reached;
- *	EDQUOT	the token would pin more pages than token_pages_max allows;
+ *	EDQUOT	the token would take the memory its source device's tokens hold
+ *		past the device's budget (/sys/block/odxN/odx/token_bytes_max),
+ *		or pin more pages than token_pages_max allows (all devices);
  *	ENOMEM, EFAULT; EINTR a fatal signal arrived before anything was copied
  *		(after some data, the write returns what was copied).
- * ODX_IOC_RELEASE: end a token now (SCSI DEL_TKN). Errors: EKEYREJECTED, EFAULT.
+ * ODX_IOC_RELEASE: end a token now (SCSI DEL_TKN). Errors: EKEYREJECTED (no
+ *	live token matches, an expired one included), EFAULT.
+ * ODX_IOC_REVOKE: end every token minted on this device before the call (copies
+ *	in flight finish); says how many. Needs the fd open for writing. Errors:
+ *	EBADF (not open for writing), EINVAL (flags, reserved or revoked set),
+ *	EFAULT.
  */
 #define ODX_IOC_CAPS		_IOR(ODX_IOC_MAGIC, 0x10, struct odx_caps)
 #define ODX_IOC_DSM		_IOWR(ODX_IOC_MAGIC, 0x11, struct odx_dsm_args)
 #define ODX_IOC_RELEASE		_IOW(ODX_IOC_MAGIC, 0x12, struct odx_token)
+#define ODX_IOC_REVOKE		_IOWR(ODX_IOC_MAGIC, 0x13, struct odx_revoke_args)
 
 #endif /* _UAPI_LINUX_ODX_H */
