@@ -48,42 +48,12 @@
 #define TPC_IN			RECEIVE_COPY_RESULTS
 #define  SA_RRTI		0x07
 
-/* Additional sense codes (ASC << 8 | ASCQ). */
-#define ASC_PARAM_LEN		0x1a00	/* parameter list length error */
-#define ASC_BAD_OPCODE		0x2000	/* invalid command operation code */
-#define ASC_LBA_RANGE		0x2100	/* logical block address out of range */
-#define ASC_TOKEN(q)		(0x2300 | (q))	/* invalid token operation */
-#define  TOK_UNSUPPORTED	0x01
-#define  TOK_REMOTE		0x02
-#define  TOK_UNKNOWN		0x04
-#define  TOK_REVOKED		0x06
-#define  TOK_EXPIRED		0x07
-#define  TOK_DELETED		0x09
-#define  TOK_LENGTH		0x0a
-#define ASC_CDB			0x2400	/* invalid field in CDB */
-#define ASC_PARAM		0x2600	/* invalid field in parameter list */
-#define ASC_TOO_MANY_SEGS	0x2608	/* too many segment descriptors */
-#define ASC_WRITE_PROTECTED	0x2700
-#define ASC_NO_SAVING		0x3900	/* saving parameters not supported */
-#define ASC_RESOURCES		0x5503	/* insufficient resources */
-#define ASC_NO_ROD_TOKEN	0x550d	/* insufficient resources to create ROD token */
-#define ASC_INTERNAL		0x4400	/* internal target failure */
-
 /* RECEIVE ROD TOKEN INFORMATION: copy operation status. */
 #define COPY_OK			0x01
 #define COPY_FAILED		0x02
 #define COPY_RESIDUAL		0x04
 /* Transfer count units: logical blocks. */
 #define UNITS_BLOCKS		0xf1
-
-/*
- * The ROD types POPULATE TOKEN accepts: the one odx mints (point in time copy,
- * default) and "point in time copy - any", which lets odx pick it. Change
- * vulnerable (0x00800001) and persistent (0x00800002) tokens are not what odx
- * mints, so asking for them is an invalid field (byte 8), as FreeBSD's CTL
- * answers a ROD type it does not mint.
- */
-static const u32 odx_rod_types[] = { ODX_TOKEN_TYPE_POINT_IN_TIME, 0x0080ffff };
 
 /* Largest CDB SG_IO takes, as the kernel's sg_io(): the size of scsi_cmnd.cmnd. */
 #define ODX_SG_MAX_CDB		sizeof_field(struct scsi_cmnd, cmnd)
@@ -157,6 +127,12 @@ static void odx_bad_cdb(struct odx_scsi_cmd *cmd, int field, int bit)
 static void odx_bad_param(struct odx_scsi_cmd *cmd, int field)
 {
 	odx_sense_field(cmd, ILLEGAL_REQUEST, ASC_PARAM, false, field, -1);
+}
+
+/* CHECK CONDITION for a refusal of a decoder. */
+static void odx_fault_sense(struct odx_scsi_cmd *cmd, const struct odx_scsi_fault *f)
+{
+	odx_sense_field(cmd, f->key, f->asc, f->in_cdb, f->field, f->bit);
 }
 
 /* Data-in: hand @len bytes of @buf to the caller, at most @alloc of them. */
@@ -472,8 +448,10 @@ static int odx_mode_sense(struct odx_scsi_cmd *cmd, bool is10)
 static int odx_mode_select(struct odx_scsi_cmd *cmd, bool is10)
 {
 	u32 len = is10 ? get_unaligned_be16(cmd->cdb + 7) : cmd->cdb[4];
-	unsigned int hdr = is10 ? 8 : 4, bdl, off;
-	u8 cur[12], *pl, *p;
+	struct odx_scsi_fault f;
+	u8 cur[12], *pl;
+	bool d_sense;
+	int ret;
 
 	if (!(cmd->cdb[1] & 0x10)) {
 		odx_bad_cdb(cmd, 1, 4);		/* PF must be set */
@@ -488,36 +466,13 @@ static int odx_mode_select(struct odx_scsi_cmd *cmd, bool is10)
 	pl = odx_data_out(cmd, len, is10 ? 7 : 4);
 	if (IS_ERR_OR_NULL(pl))
 		return PTR_ERR_OR_ZERO(pl);
-	if (len < hdr) {
-		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
-		goto out;
-	}
-	bdl = is10 ? get_unaligned_be16(pl + 6) : pl[3];
-	off = hdr + bdl;
-	if (bdl && (bdl != 8 || len < off ||
-		    get_unaligned_be32(pl + hdr + 4) != cmd->dev->block_size)) {
-		odx_bad_param(cmd, is10 ? 6 : 3);
-		goto out;
-	}
-	if (len == off)
-		goto out;
-	p = pl + off;
-	if (len < off + 12 || (p[0] & 0x3f) != 0x0a || p[1] != 10) {
-		odx_bad_param(cmd, off);
-		goto out;
-	}
 	odx_control_page(cmd, cur, 0);
-	/* Anything but D_SENSE must stay as it is. */
-	if (((p[2] ^ cur[2]) & ~0x04) || memcmp(p + 3, cur + 3, 9)) {
-		odx_bad_param(cmd, off + 2);
-		goto out;
-	}
-	if (len > off + 12) {
-		odx_bad_param(cmd, off + 12);
-		goto out;
-	}
-	WRITE_ONCE(cmd->dev->scsi.d_sense, !!(p[2] & 0x04));
-out:
+	ret = odx_scsi_parse_mode_select(pl, len, is10, cmd->dev->block_size, cur, &d_sense,
+					 &f);
+	if (ret < 0)
+		odx_fault_sense(cmd, &f);
+	else if (ret)
+		WRITE_ONCE(cmd->dev->scsi.d_sense, d_sense);
 	kvfree(pl);
 	return 0;
 }
@@ -744,59 +699,14 @@ static void odx_list_record(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, u8 cop
 	mutex_unlock(&s->lock);
 }
 
-/*
- * Block device range descriptors (16 bytes each at @d, @len bytes) into byte
- * ranges. Sense is set on failure.
- */
-static int odx_scsi_ranges(struct odx_scsi_cmd *cmd, const u8 *d, u32 len, u32 off,
-			   struct odx_data_set_range *ranges, u32 *nr, u64 *total)
+/* The device's limits, for the parameter list decoders (odx_parse.c). */
+static void odx_scsi_limits(const struct odx_dev *dev, struct odx_scsi_limits *lim)
 {
-	struct odx_dev *dev = cmd->dev;
-	struct odx_dsm_limits lim = {
-		.block_size = dev->block_size,
-		.capacity = dev->size_bytes,
-		.max_ranges = odx_max_ranges,
-	};
-	u32 i, n = len / 16;
-
-	if (!len || len % 16) {
-		odx_bad_param(cmd, off - 2);
-		return -EINVAL;
-	}
-	if (n > odx_max_ranges || n > ODX_MAX_RANGES_LIMIT) {
-		odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOO_MANY_SEGS);
-		return -EINVAL;
-	}
-	/*
-	 * ddpt 0.97 (Debian 12) writes each descriptor one byte early, and then
-	 * the list length over the first LBA's top byte: with ddpt_quirk, read
-	 * them where it puts them (LBAs stay below 2^56).
-	 */
-	if (READ_ONCE(odx_ddpt_quirk))
-		d--;
-	for (i = 0; i < n; i++) {
-		u64 lba = get_unaligned_be64(d + 16 * i);
-		u32 blocks = get_unaligned_be32(d + 16 * i + 8);
-
-		if (READ_ONCE(odx_ddpt_quirk))
-			lba &= GENMASK_ULL(55, 0);
-		if (!blocks) {
-			odx_bad_param(cmd, off + 16 * i + 8);
-			return -EINVAL;
-		}
-		if (lba > odx_nr_blocks(dev) || blocks > odx_nr_blocks(dev) - lba) {
-			odx_sense(cmd, ILLEGAL_REQUEST, ASC_LBA_RANGE);
-			return -EINVAL;
-		}
-		ranges[i].starting_offset = lba * dev->block_size;
-		ranges[i].length_in_bytes = (u64)blocks * dev->block_size;
-	}
-	if (odx_ranges_check(ranges, n, &lim, total)) {
-		odx_bad_param(cmd, off);
-		return -EINVAL;
-	}
-	*nr = n;
-	return 0;
+	lim->block_size = dev->block_size;
+	lim->nr_blocks = odx_nr_blocks(dev);
+	lim->max_ranges = READ_ONCE(odx_max_ranges);
+	lim->max_ito = odx_token_limits.max_ttl_ms / 1000;
+	lim->ddpt_quirk = READ_ONCE(odx_ddpt_quirk);
 }
 
 /* Sense for an errno from the token engine or the copy. */
@@ -834,49 +744,28 @@ static void odx_op_failed(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, bool imm
 
 /* POPULATE TOKEN with its parameter list @pl (@len bytes) in hand. */
 static int odx_do_populate(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
-			   struct odx_data_set_range *ranges,
-			   struct odx_offload_read_output *out)
+			   struct odx_scsi_copy *c, struct odx_offload_read_output *out)
 {
 	u32 list_id = get_unaligned_be32(cmd->cdb + 6);
-	u32 ttl = get_unaligned_be32(pl + 4), type = 0, nr, i;
-	bool immed = pl[2] & 0x01;
-	u64 total;
+	struct odx_scsi_limits lim;
+	struct odx_scsi_fault f;
 	int err;
 
-	if (get_unaligned_be16(pl) + 2 > len) {
-		odx_bad_param(cmd, 0);
+	odx_scsi_limits(cmd->dev, &lim);
+	if (odx_scsi_parse_populate(pl, len, &lim, c, &f)) {
+		odx_fault_sense(cmd, &f);
 		return 0;
 	}
-	if (ttl > odx_token_limits.max_ttl_ms / 1000) {
-		odx_bad_param(cmd, 4);
-		return 0;
-	}
-	if (pl[2] & 0x02)	/* RTV: the ROD TYPE field is valid */
-		type = get_unaligned_be32(pl + 8);
-	for (i = 0; type && i < ARRAY_SIZE(odx_rod_types); i++)
-		if (odx_rod_types[i] == type)
-			break;
-	if (i == ARRAY_SIZE(odx_rod_types)) {
-		odx_bad_param(cmd, 8);
-		return 0;
-	}
-	if (16 + get_unaligned_be16(pl + 14) > len) {
-		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
-		return 0;
-	}
-	if (odx_scsi_ranges(cmd, pl + 16, get_unaligned_be16(pl + 14), 16, ranges, &nr,
-			    &total))
-		return 0;
-
-	err = odx_offload_mint(cmd->dev, cmd->bdev, ranges, nr, ttl * 1000, out);
+	err = odx_offload_mint(cmd->dev, cmd->bdev, c->ranges, c->nr_ranges, c->ito * 1000,
+			       out);
 	if (err == -EINTR)
 		return err;
 	if (err) {
-		odx_op_failed(cmd, list_id, SA_POPULATE_TOKEN, immed, err, ASC_NO_ROD_TOKEN);
+		odx_op_failed(cmd, list_id, SA_POPULATE_TOKEN, c->immed, err, ASC_NO_ROD_TOKEN);
 		return 0;
 	}
 	odx_list_record(cmd, list_id, SA_POPULATE_TOKEN,
-			out->length_protected < total ? COPY_RESIDUAL : COPY_OK,
+			out->length_protected < c->total_bytes ? COPY_RESIDUAL : COPY_OK,
 			div_u64(out->length_protected, cmd->dev->block_size), &out->token);
 	return 0;
 }
@@ -885,37 +774,38 @@ static int odx_populate_token(struct odx_scsi_cmd *cmd)
 {
 	u32 len = get_unaligned_be32(cmd->cdb + 10);
 	struct odx_offload_read_output *out;
-	struct odx_data_set_range *ranges;
+	struct odx_scsi_copy *c;
 	u8 *pl;
 	int err;
 
 	if (!len)
 		return 0;
-	if (odx_lists_alloc(&cmd->dev->scsi)) {
-		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
+	if (len < ODX_PT_HDR + ODX_RANGE_DESC ||
+	    len > ODX_PT_HDR + ODX_RANGE_DESC * ODX_MAX_RANGES_LIMIT) {
+		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
 		return 0;
 	}
-	if (len < 16 + 16 || len > 16 + 16 * ODX_MAX_RANGES_LIMIT) {
-		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
+	if (odx_lists_alloc(&cmd->dev->scsi)) {
+		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
 		return 0;
 	}
 	pl = odx_data_out(cmd, len, 10);
 	if (IS_ERR_OR_NULL(pl))
 		return PTR_ERR_OR_ZERO(pl);
-	ranges = kcalloc(ODX_MAX_RANGES_LIMIT, sizeof(*ranges), GFP_KERNEL);
-	if (!ranges) {
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
 		err = -ENOMEM;
 		goto out_free_pl;
 	}
 	out = kzalloc(sizeof(*out), GFP_KERNEL);
 	if (!out) {
 		err = -ENOMEM;
-		goto out_free_ranges;
+		goto out_free_c;
 	}
-	err = odx_do_populate(cmd, pl, len, ranges, out);
+	err = odx_do_populate(cmd, pl, len, c, out);
 	kfree(out);
-out_free_ranges:
-	kfree(ranges);
+out_free_c:
+	kfree(c);
 out_free_pl:
 	kvfree(pl);
 	return err;
@@ -940,31 +830,25 @@ static void odx_token_sense(struct odx_scsi_cmd *cmd, const struct odx_token *to
 
 /* WRITE USING TOKEN with its parameter list @pl (@len bytes) in hand. */
 static int odx_do_wut(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
-		      struct odx_data_set_range *ranges)
+		      struct odx_scsi_copy *c)
 {
-	const struct odx_token *token = (const struct odx_token *)(pl + 16);
-	u32 list_id = get_unaligned_be32(cmd->cdb + 6), nr;
-	bool immed = pl[2] & 0x01, del = pl[2] & 0x02;
+	u32 list_id = get_unaligned_be32(cmd->cdb + 6);
+	const struct odx_token *token;
 	struct odx_dev *dev = cmd->dev;
 	struct odx_tok *tok = NULL;
-	u64 offset, total, copied;
+	struct odx_scsi_limits lim;
+	struct odx_scsi_fault f;
+	u64 offset, copied;
+	bool del;
 	int err;
 
-	if (get_unaligned_be16(pl) + 2 > len) {
-		odx_bad_param(cmd, 0);
+	odx_scsi_limits(dev, &lim);
+	if (odx_scsi_parse_wut(pl, len, &lim, c, &f)) {
+		odx_fault_sense(cmd, &f);
 		return 0;
 	}
-	if (536 + get_unaligned_be16(pl + 534) > len) {
-		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
-		return 0;
-	}
-	if (odx_scsi_ranges(cmd, pl + 536, get_unaligned_be16(pl + 534), 536, ranges, &nr,
-			    &total))
-		return 0;
-	if (get_unaligned_be16(token->token_id_length) != ODX_TOKEN_ID_LENGTH) {
-		odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOKEN(TOK_LENGTH));
-		return 0;
-	}
+	token = c->token;
+	del = c->del_tkn;
 	if (odx_token_is_zero(token)) {
 		/*
 		 * The zero token stands for zeros without end: OFFSET INTO ROD is
@@ -975,8 +859,7 @@ static int odx_do_wut(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
 		del = false;
 	} else {
 		/* OFFSET INTO ROD counts the destination's logical blocks. */
-		if (check_mul_overflow(get_unaligned_be64(pl + 8), (u64)dev->block_size,
-				       &offset)) {
+		if (check_mul_overflow(c->offset_into_rod, (u64)dev->block_size, &offset)) {
 			odx_bad_param(cmd, 8);
 			return 0;
 		}
@@ -998,19 +881,20 @@ static int odx_do_wut(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
 		}
 	}
 
-	err = odx_offload_copy(dev, cmd->bdev, tok, offset, ranges, nr, total, &copied);
+	err = odx_offload_copy(dev, cmd->bdev, tok, offset, c->ranges, c->nr_ranges,
+			       c->total_bytes, &copied);
 	if (tok)
 		odx_token_put(tok);
 	if (err == -EINTR)
 		return err;
 	if (err) {
-		odx_op_failed(cmd, list_id, SA_WRITE_USING_TOKEN, immed, err, ASC_RESOURCES);
+		odx_op_failed(cmd, list_id, SA_WRITE_USING_TOKEN, c->immed, err, ASC_RESOURCES);
 		return 0;
 	}
 	if (del)
 		odx_token_release(token);
 	odx_list_record(cmd, list_id, SA_WRITE_USING_TOKEN,
-			copied < total ? COPY_RESIDUAL : COPY_OK,
+			copied < c->total_bytes ? COPY_RESIDUAL : COPY_OK,
 			div_u64(copied, dev->block_size), NULL);
 	return 0;
 }
@@ -1018,17 +902,14 @@ static int odx_do_wut(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
 static int odx_write_using_token(struct odx_scsi_cmd *cmd)
 {
 	u32 len = get_unaligned_be32(cmd->cdb + 10);
-	struct odx_data_set_range *ranges;
+	struct odx_scsi_copy *c;
 	u8 *pl;
 	int err;
 
 	if (!len)
 		return 0;
-	if (odx_lists_alloc(&cmd->dev->scsi)) {
-		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
-		return 0;
-	}
-	if (len < 536 + 16 || len > 536 + 16 * ODX_MAX_RANGES_LIMIT) {
+	if (len < ODX_WUT_HDR + ODX_RANGE_DESC ||
+	    len > ODX_WUT_HDR + ODX_RANGE_DESC * ODX_MAX_RANGES_LIMIT) {
 		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
 		return 0;
 	}
@@ -1036,16 +917,20 @@ static int odx_write_using_token(struct odx_scsi_cmd *cmd)
 		odx_sense(cmd, DATA_PROTECT, ASC_WRITE_PROTECTED);
 		return 0;
 	}
+	if (odx_lists_alloc(&cmd->dev->scsi)) {
+		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
+		return 0;
+	}
 	pl = odx_data_out(cmd, len, 10);
 	if (IS_ERR_OR_NULL(pl))
 		return PTR_ERR_OR_ZERO(pl);
-	ranges = kcalloc(ODX_MAX_RANGES_LIMIT, sizeof(*ranges), GFP_KERNEL);
-	if (!ranges) {
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
 		err = -ENOMEM;
 		goto out_free_pl;
 	}
-	err = odx_do_wut(cmd, pl, len, ranges);
-	kfree(ranges);
+	err = odx_do_wut(cmd, pl, len, c);
+	kfree(c);
 out_free_pl:
 	kvfree(pl);
 	return err;

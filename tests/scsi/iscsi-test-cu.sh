@@ -41,10 +41,14 @@ start=$(date +%s)
 for fam in $families; do
 	timeout -k 5 600 iscsi-test-cu --dataloss -n -t "ALL.$fam" "$DEV" >"$W/out" 2>&1
 	rc=$?
-	read -r tot ran pass fail < <(sed -n 's/^ *tests *\([0-9]*\) *\([0-9]*\) *\([0-9]*\) *\([0-9]*\).*/\1 \2 \3 \4/p' "$W/out" | head -n 1)
+	# CUnit's run summary: "tests TOTAL RAN PASSED FAILED INACTIVE"
+	summary=$(sed -n 's/^ *tests *\([0-9]*\) *\([0-9]*\) *\([0-9]*\) *\([0-9]*\).*/\1 \2 \3 \4/p' \
+		"$W/out" | head -n 1)
+	tot= pass= fail=
+	[ -n "$summary" ] && read -r tot _ pass fail <<<"$summary"
 	skips=$(grep -c '\[SKIPPED\]' "$W/out")
 	if [ -z "${tot:-}" ]; then
-		tot=0 ran=0 pass=0 fail=1
+		tot=0 pass=0 fail=1
 		echo "# $fam: no run summary (exit $rc)"
 		head -c 1500 "$W/out" | sed 's/^/# /'
 	fi

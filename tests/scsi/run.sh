@@ -17,7 +17,8 @@
 #   default   nr_devices=2 size_mb=64: sg3_utils decoding, ddpt ODX copies (full,
 #             offsets, same device, overlapping, rtf= split, rtype=zero, tokens
 #             shared with odxctl both ways), ddpt pass-through copies, every
-#             sg_odx case but the limits ones
+#             sg_odx case but the limits ones, libiscsi's iscsi-test-cu
+#             (iscsi-test-cu.sh: iscsi.FAMILY cases)
 #   limits    ... max_token_bytes=1M max_tokens=8 max_ranges=8 default_ttl_ms=2000
 #             max_ttl_ms=60000: VPD 0x8F follows the parameters, ddpt copies that
 #             need several tokens, max_tokens, truncation, default expiry
@@ -832,6 +833,26 @@ run_c() {
 	done
 }
 
+# run_iscsi: libiscsi's conformance suite (tests/scsi/iscsi-test-cu.sh) on /dev/odx0,
+# one case per family odx supports plus one for the rest
+run_iscsi() {
+	local line
+	selected "${prefix}iscsi" || return 0
+	if [ "$pass_ok" != 1 ]; then
+		result "${prefix}iscsi" 1
+		return
+	fi
+	timeout -k 5 1800 "$src/iscsi-test-cu.sh" /dev/odx0 >"$W/iscsi" 2>&1
+	echo "# iscsi-test-cu.sh exit $?" >>"$W/iscsi"
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) result "$prefix${line#ok - }" 0 ;;
+		"not ok - "*) result "$prefix${line#not ok - }" 1 ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$W/iscsi"
+}
+
 loaded=0
 load() {	# load PASS ARGS...
 	local pass=$1 out
@@ -910,6 +931,8 @@ run_c $c_names
 # Last: D_SENSE changes the sense format of everything after it on odx0/odx1.
 run_sh sg_raw_sense
 run_c mode_select_dsense
+# Last: it writes all over odx0.
+run_iscsi
 unload default
 
 # Pass 2: small limits.

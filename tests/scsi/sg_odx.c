@@ -1569,6 +1569,13 @@ static void t_sgio_ebadf(void)
 	/* a token to try WRITE USING TOKEN with */
 	scsi_mint(rw, 0, &src, 1, long_ito(), tok);
 
+	/* a list id with a token in it, for RRTI on the O_WRONLY fd below */
+	pt_cmd(rw, 0x506, &src, 1, long_ito(), 0, 0, &r);
+	REQUIRE(chk_good(&r, "POPULATE TOKEN on an O_RDWR fd"), " ");
+	rrti_done(rw, 0x506, 0x10, &o, "RRTI on the O_RDWR fd");
+	if (o.has_tok)
+		hold_token(0, o.tok);
+
 	snap_take(&s);
 	memset(buf, 0x11, 8 * bs);
 	scsi_rw(rd, 10, true, 700, 8, buf, &r);
@@ -1586,14 +1593,8 @@ static void t_sgio_ebadf(void)
 	pt_cmd(wr, 0x503, &src, 1, 0, 0, 0, &r);
 	chk_errno(&r, EBADF, "POPULATE TOKEN on an O_WRONLY fd");
 	/* RRTI reads a token: read access, like POPULATE TOKEN */
-	pt_cmd(rw, 0x506, &src, 1, 0, 0, 0, &r);
-	if (chk_good(&r, "POPULATE TOKEN on an O_RDWR fd")) {
-		rrti_cmd(wr, 0x506, &o, &r);
-		chk_errno(&r, EBADF, "RECEIVE ROD TOKEN INFORMATION on an O_WRONLY fd");
-		rrti_done(rw, 0x506, 0x10, &o, "RRTI on the O_RDWR fd");
-		if (o.has_tok)
-			hold_token(0, o.tok);
-	}
+	rrti_cmd(wr, 0x506, &o, &r);
+	chk_errno(&r, EBADF, "RECEIVE ROD TOKEN INFORMATION on an O_WRONLY fd");
 	{
 		/* the kernel's read list needs read access, its write list write access */
 		uint8_t tur[6] = { 0 }, b[512], *m = xalloc_tmp(512);
@@ -2621,17 +2622,17 @@ static void t_wut_zero_token(void)
 	/* OFFSET INTO ROD means nothing for zeros without end: ignored, as the DSM
 	 * ioctl ignores TokenOffset for the zero token */
 	{
-		const struct rng d2 = { 3200, 9 };
+		const struct rng d2 = { 3170, 9 };
 		uint64_t copied = 0;
 		int ret;
 
-		blk_fill(1, 3200, 9, t_seed());
+		blk_fill(1, 3170, 9, t_seed());
 		tc = scsi_wut_ok(fd1, tok, 1000, &d2, 1, 0, "WUT with the zero ROD token and "
 				 "OFFSET INTO ROD 1000");
 		CHECK(tc == 9, "transfer count %" PRIu64 ", want 9", tc);
 		area_scatter(&d, &d2, 1, z, 9);
 		area_check(&d, "after the zero-token WUT with an offset");
-		blk_fill(1, 3200, 9, t_seed());
+		blk_fill(1, 3170, 9, t_seed());
 		ret = dsm_write(fd1, tok, 1000ULL * bs, &d2, 1, &copied);
 		CHECK(ret == 0 && copied == 9ULL * bs, "DSM write of the zero token with "
 		      "TokenOffset %llu: %s, LengthCopied %" PRIu64, 1000ULL * bs, errname(ret),
