@@ -348,6 +348,11 @@ static int odx_rw(struct odx_scsi_cmd *cmd, bool write, unsigned int cdb_len)
 	void *buf;
 	int err;
 
+	/* RDPROTECT/WRPROTECT: odx keeps no protection information (SBC-4). */
+	if (cmd->cdb[1] & 0xe0) {
+		odx_bad_cdb(cmd, 1, 7);
+		return 0;
+	}
 	if (lba > odx_nr_blocks(dev) || nr > odx_nr_blocks(dev) - lba) {
 		odx_sense(cmd, ILLEGAL_REQUEST, ASC_LBA_RANGE);
 		return 0;
@@ -414,6 +419,7 @@ static int odx_mode_sense(struct odx_scsi_cmd *cmd, bool is10)
 	u8 pc = cmd->cdb[2] >> 6, page = cmd->cdb[2] & 0x3f, *r = cmd->resp, *p;
 	unsigned int hdr = is10 ? 8 : 4, len;
 	u32 alloc = is10 ? get_unaligned_be16(cmd->cdb + 7) : cmd->cdb[4];
+	u8 dsp;
 
 	if (pc == 3) {
 		odx_sense_field(cmd, ILLEGAL_REQUEST, ASC_NO_SAVING, true, 2, 7);
@@ -432,13 +438,15 @@ static int odx_mode_sense(struct odx_scsi_cmd *cmd, bool is10)
 	}
 	p += odx_control_page(cmd, p, pc);
 	len = p - r;
+	/* Device-specific parameter: WP, and DPOFUA (DPO and FUA are honoured: RAM). */
+	dsp = (bdev_read_only(cmd->bdev) ? 0x80 : 0) | 0x10;
 	if (is10) {
 		put_unaligned_be16(len - 2, r);
-		r[3] = bdev_read_only(cmd->bdev) ? 0x80 : 0;
+		r[3] = dsp;
 		put_unaligned_be16(dbd ? 0 : 8, r + 6);
 	} else {
 		r[0] = len - 1;
-		r[2] = bdev_read_only(cmd->bdev) ? 0x80 : 0;
+		r[2] = dsp;
 		r[3] = dbd ? 0 : 8;
 	}
 	return odx_data_in(cmd, r, len, alloc);

@@ -2056,6 +2056,17 @@ static void t_read_write(void)
 	if (chk_good(&r, "WRITE(10) FUA"))
 		area_put(&a, 1050, 1, w);
 	area_check(&a, "after WRITE(10) FUA");
+	/* RDPROTECT / WRPROTECT: no protection information, an invalid field */
+	cdb_rw(cdb, 10, false, 1050, 1);
+	cdb[1] |= 0x20;
+	sg_cmd(fd, cdb, 10, SG_DXFER_FROM_DEV, g, bs, &r);
+	if (chk_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00, "READ(10) with RDPROTECT 1"))
+		chk_field(&r, 1, 1, "READ(10) with RDPROTECT 1");
+	cdb_rw(cdb, 16, true, 1050, 1);
+	cdb[1] |= 0x60;
+	sg_cmd(fd, cdb, 16, SG_DXFER_TO_DEV, w, bs, &r);
+	chk_sense(&r, ILLEGAL_REQUEST, 0x24, 0x00, "WRITE(16) with WRPROTECT 3");
+	area_check(&a, "after WRITE(16) with WRPROTECT 3");
 	/* the last block */
 	pat_fill(w, bs, t_seed(), (nblocks - 1) * bs);
 	scsi_rw(fd, 16, true, nblocks - 1, 1, w, &r);
