@@ -7,7 +7,9 @@
  *
  * Commands complete synchronously. SCSI errors come back as CHECK CONDITION
  * with sense data (fixed format, or descriptor format once the control mode
- * page's D_SENSE bit is set); a malformed sg_io_hdr fails the ioctl itself.
+ * page's D_SENSE bit is set); a malformed sg_io_hdr fails the ioctl itself,
+ * exactly where the kernel's own sg_io() would fail it for a real disk. The
+ * parameter lists are decoded by odx_parse.c (plain C, fuzzed in userspace).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -1418,11 +1420,13 @@ void odx_scsi_destroy(struct odx_dev *dev)
  * SG_GET_TIMEOUT, SG_SET_TIMEOUT, SG_GET_RESERVED_SIZE, SG_SET_RESERVED_SIZE
  * and SG_EMULATED_HOST answer as the block layer's SG_IO support does.
  *
- * Return: 0 (SCSI errors are in the sg_io_hdr), a negative errno: -EINVAL for
- * a malformed sg_io_hdr (interface other than 'S', iovec_count, cmd_len outside
- * 6..16, unknown dxfer_direction, dxfer_len over 8 MiB), -EFAULT, -EBADF when
- * the device is not open for what the command does, -ENOMEM, -EINTR; -ENOTTY
- * for other ioctls.
+ * Return: 0 (SCSI errors are in the sg_io_hdr), a negative errno as the
+ * kernel's sg_io() gives for a real disk: -EINVAL (interface other than 'S', a
+ * transfer without a direction, cmd_len over 32, more than UIO_MAXIOV iovecs),
+ * -EIO (dxfer_len over 8 MiB), -EMSGSIZE (cmd_len under 6), -EFAULT; -EBADF
+ * when the device is not open for what the command needs, -EPERM for a
+ * command that needs CAP_SYS_RAWIO (see odx_cmd_access()), -ENOMEM, -EINTR;
+ * -ENOTTY for other ioctls.
  */
 int odx_scsi_ioctl(struct odx_dev *dev, struct block_device *bdev, blk_mode_t mode,
 		   unsigned int cmd, void __user *uarg)
