@@ -1047,8 +1047,13 @@ static int odx_scsi_exec(struct odx_scsi_cmd *cmd)
 		odx_sense(cmd, ILLEGAL_REQUEST, ASC_BAD_OPCODE);
 		return 0;
 	}
-	/* A known operation code with a service action odx does not serve. */
-	odx_bad_cdb(cmd, 1, 4);
+	/*
+	 * A service action odx does not serve (EXTENDED COPY, RECEIVE COPY
+	 * RESULTS, GET LBA STATUS, ...): INVALID COMMAND OPERATION CODE, as LIO
+	 * answers (TCM_UNSUPPORTED_SCSI_OPCODE), so that initiators and
+	 * conformance suites take the command as not implemented.
+	 */
+	odx_sense(cmd, ILLEGAL_REQUEST, ASC_BAD_OPCODE);
 	return 0;
 }
 
