@@ -2,25 +2,26 @@
 #
 # odx: `make` builds the module (for KERNEL=debug by default; debian-6.1 and
 # debian-6.12 are the stock Debian kernels) and the test programs; `make test` runs
-# every test; `make run` is the demo. Each sets up what it needs on a fresh Debian
-# machine (packages, the debug kernel, cached under ~/.cache/odx).
+# every test; `make run` is the demo. `make setup` installs the packages; only
+# `make run`, `make test` and `make bench` run it for you (the demo installs just
+# what it uses and builds no kernel). `make deb` builds odx-dkms and odx-utils.
 #
 # The module itself is plain Kbuild: `make -C $KDIR M=$PWD` works too; the
 # scripts build in build/<kernel>/ so the three kernels do not clobber each other.
 
 KERNEL ?= debug
 
-.PHONY: all setup module tests test kunit check fuzz bench run install clean help
+.PHONY: all setup module tests test kunit check fuzz bench run deb install clean help
 
 all: module tests
 
 setup:
 	@scripts/setup.sh
 
-module: setup
+module:
 	@scripts/build-module.sh $(KERNEL)
 
-tests: setup
+tests:
 	@$(MAKE) -s -C tests
 	@$(MAKE) -s -C tests/token
 	@$(MAKE) -s -C tests/hardening
@@ -30,21 +31,25 @@ tests: setup
 test:
 	@scripts/test.sh
 
-kunit: setup
+kunit:
 	@scripts/kunit.sh
 
-check: setup
+check:
 	@scripts/check.sh checkpatch && scripts/check.sh sparse
 
-fuzz: setup
+fuzz:
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-600} scripts/host-tests/fuzz-dsm.sh
 
-bench: setup
-	@command -v gnuplot >/dev/null || apt-get install -y -qq gnuplot-nox >/dev/null
+bench:
+	@scripts/setup.sh --bench
 	@scripts/bench.sh
 
-run: setup module tests
+run:
+	@scripts/setup.sh --demo
 	@scripts/demo.sh
+
+deb:
+	@scripts/mkdeb.sh
 
 install:
 	@$(MAKE) -C tools install
@@ -53,4 +58,4 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,11p' Makefile

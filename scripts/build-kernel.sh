@@ -15,7 +15,7 @@ fi
 ver=$(odx_pkg_version "$ODX_SRC_PKG")
 src="$ODX_CACHE/src-$ver"
 tarball=/usr/src/linux-source-6.12.tar.xz
-[ -f "$tarball" ] || odx_die "$tarball missing (run scripts/setup.sh)"
+[ -f "$tarball" ] || odx_die "$tarball missing (run make setup)"
 
 if [ ! -f "$src/.odx-extracted" ]; then
 	odx_log "extracting $tarball"

@@ -15,12 +15,12 @@ if [ -n "${KDIR:-}" ]; then
 else
 	kdir=$(odx_kdir "$kernel")
 fi
-[ -d "$kdir" ] || odx_die "no kernel tree at $kdir"
+[ -d "$kdir" ] || odx_die "no kernel tree at $kdir (run make setup)"
 
 out=$(odx_build_dir "$kernel")
 mkdir -p "$out"
 # Mirror the sources; make only rebuilds what changed.
-for f in Kbuild odx_*.c include kunit; do
+for f in Kbuild dkms.conf odx_*.c include kunit; do
 	cp -a --no-preserve=ownership -u "$ODX_TOP/$f" "$out/" 2>/dev/null ||
 		cp -a "$ODX_TOP/$f" "$out/"
 done

@@ -25,7 +25,7 @@ checkpatch)
 	exit "$rc"
 	;;
 sparse)
-	command -v sparse >/dev/null || odx_die "sparse missing (run scripts/setup.sh)"
+	command -v sparse >/dev/null || odx_die "sparse missing (run make setup)"
 	out=$(odx_build_dir debug)
 	"$ODX_TOP/scripts/build-module.sh" debug >/dev/null
 	log=$(make -C "$(odx_kdir debug)" M="$out" C=2 modules 2>&1) || { echo "$log"; exit 1; }

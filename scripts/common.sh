@@ -20,7 +20,7 @@ odx_pkg_version() {
 odx_debug_kernel_dir() {
 	local ver key
 	ver=$(odx_pkg_version "$ODX_SRC_PKG")
-	[ -n "$ver" ] || odx_die "$ODX_SRC_PKG is not installed (run scripts/setup.sh)"
+	[ -n "$ver" ] || odx_die "$ODX_SRC_PKG is not installed (run make setup)"
 	key=$( { echo "$ver"; cat "$ODX_TOP/scripts/debug-kernel.config"; } |
 		sha256sum | cut -c1-16)
 	echo "$ODX_CACHE/kernel-debug-$key"

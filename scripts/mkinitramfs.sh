@@ -8,7 +8,7 @@ set -euo pipefail
 kernel=$1
 output=$2
 bb=/bin/busybox
-[ -x "$bb" ] && "$bb" --list >/dev/null 2>&1 || odx_die "busybox-static missing (run scripts/setup.sh)"
+[ -x "$bb" ] && "$bb" --list >/dev/null 2>&1 || odx_die "busybox-static missing (run make setup)"
 file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
 	odx_die "$bb is not static (install busybox-static)"
 

@@ -10,7 +10,7 @@ debian-6.1) abi=$(odx_debian_61_abi) ;;
 debian-6.12) abi=$(odx_debian_612_abi) ;;
 *) odx_die "usage: $0 debian-6.1|debian-6.12" ;;
 esac
-[ -n "$abi" ] || odx_die "cannot tell the Debian ABI of $1 (run scripts/setup.sh)"
+[ -n "$abi" ] || odx_die "cannot tell the Debian ABI of $1 (run make setup)"
 pkg="linux-image-$abi-amd64"
 out="$ODX_CACHE/$pkg"
 if [ ! -f "$out/.odx-done" ]; then

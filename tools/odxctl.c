@@ -36,7 +36,9 @@
 
 #include "libodx.h"
 
-#define ODXCTL_VERSION		"1.0"
+#ifndef ODX_VERSION
+#error "ODX_VERSION must come from dkms.conf (see tools/Makefile)"
+#endif
 
 /* Exit status (documented in odxctl.8 and every --help). */
 #define RC_OK			0	/* success */
@@ -542,6 +544,14 @@ static int read_file(const char *path, char *buf, size_t len)
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	return 0;
+}
+
+/* The loaded module's MODULE_VERSION into @buf, or "not loaded". */
+static const char *module_version(char *buf, size_t len)
+{
+	if (read_file(SYS_MODULE "/version", buf, len))
+		snprintf(buf, len, "%s", access(SYS_MODULE, F_OK) ? "not loaded" : "unknown");
+	return buf;
 }
 
 static int read_u64(const char *path, uint64_t *v)
@@ -1291,7 +1301,7 @@ static int cmd_info(int argc, char **argv)
 	struct json j = { 0 };
 	bool json = false;
 	uint64_t ro = 0;
-	char dir[128], h[32], h2[32];
+	char dir[128], h[32], h2[32], ver[64];
 	struct dev d;
 
 	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
@@ -1332,6 +1342,7 @@ static int cmd_info(int argc, char **argv)
 		json_u64(&j, "size", d.size);
 		json_u64(&j, "block_size", d.block_size);
 		json_bool(&j, "read_only", ro);
+		json_str(&j, "module_version", module_version(ver, sizeof(ver)));
 		json_open(&j, "caps", '{');
 		json_u64(&j, "version", c.version);
 		json_u64(&j, "size", c.size);
@@ -1376,6 +1387,7 @@ static int cmd_info(int argc, char **argv)
 		printf("device:     %s (index %u)%s\n", d.path, d.index, ro ? ", read-only" : "");
 		printf("size:       %" PRIu64 " bytes (%s)\n", d.size, human(d.size, h, sizeof(h)));
 		printf("block size: %u\n", d.block_size);
+		printf("module:     odx %s\n", module_version(ver, sizeof(ver)));
 		printf("capabilities (ODX_IOC_CAPS, version %u):\n", c.version);
 		printf("  features:                               0x%x", c.features);
 		for (i = 0; i < (int)ARRAY_SIZE(features); i++)
@@ -2312,7 +2324,10 @@ int main(int argc, char **argv)
 		return RC_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("odxctl %s (odx caps version %d)\n", ODXCTL_VERSION, ODX_CAPS_VERSION);
+		char ver[64];
+
+		printf("odxctl %s (caps version %d); odx module: %s\n", ODX_VERSION,
+		       ODX_CAPS_VERSION, module_version(ver, sizeof(ver)));
 		return RC_OK;
 	}
 	c = find_command(argv[1]);
