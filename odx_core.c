@@ -210,7 +210,14 @@ static void odx_submit_bio(struct bio *bio)
 		err = -EOPNOTSUPP;
 		break;
 	}
-	if (err)
+	/*
+	 * Only filling a hole can run out of memory (copy-on-write draws on a
+	 * reserve). Like brd: an I/O error, not BLK_STS_RESOURCE, which nobody
+	 * retries for a bio-based driver.
+	 */
+	if (err == -ENOMEM)
+		bio->bi_status = BLK_STS_IOERR;
+	else if (err)
 		bio->bi_status = errno_to_blk_status(err);
 	bio_endio(bio);
 }
@@ -612,9 +619,13 @@ static int __init odx_init(void)
 		return -EINVAL;
 	}
 
-	err = odx_tokens_init();
+	err = odx_store_module_init();
 	if (err)
 		return err;
+
+	err = odx_tokens_init();
+	if (err)
+		goto out_exit_store;
 
 	odx_major = register_blkdev(0, "odx");
 	if (odx_major < 0) {
@@ -646,7 +657,9 @@ out_unregister_blkdev:
 	unregister_blkdev(odx_major, "odx");
 out_exit_tokens:
 	odx_tokens_exit();
-	odx_store_barrier();
+out_exit_store:
+	/* Waits for the deferred page frees, which run module code. */
+	odx_store_module_exit();
 	return err;
 }
 
@@ -656,11 +669,12 @@ static void __exit odx_exit(void)
 	odx_remove_all();
 	unregister_blkdev(odx_major, "odx");
 	odx_tokens_exit();
-	/* Deferred page releases run module code. */
-	odx_store_barrier();
+	/* Waits for the deferred page frees, which run module code. */
+	odx_store_module_exit();
 }
 
 module_init(odx_init);
 module_exit(odx_exit);
 MODULE_DESCRIPTION("odx: RAM block devices with ODX token copy");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(ODX_VERSION);

@@ -5,6 +5,7 @@
  * See include/odx_store.h for the locking rules.
  */
 #include <linux/highmem.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/rcupdate.h>
@@ -24,33 +25,150 @@ static unsigned long odx_group_left(pgoff_t index, unsigned long nr)
 	return min(nr, ODX_STORE_GROUP - (index & (ODX_STORE_GROUP - 1)));
 }
 
-/* A page nobody holds any more, freed once no reader can be copying from it. */
-static void odx_page_free_rcu(struct rcu_head *head)
-{
-	struct page *page = container_of(head, struct page, rcu_head);
+/* Pages and odx_shares kept back for copy-on-write (one each per concurrent COW). */
+#define ODX_COW_RESERVE		64
 
-	/* Back from zero, for the page allocator's own put. */
-	init_page_count(page);
-	__free_page(page);
+static struct kmem_cache *odx_share_cache;
+static mempool_t *odx_share_pool;	/* odx_shares for copy-on-write */
+static mempool_t *odx_page_pool;	/* pages for copy-on-write */
+
+static struct odx_share *odx_share_of(struct page *page)
+{
+	return (struct odx_share *)page_private(page);
+}
+
+/*
+ * A new store page with one share (the caller's), or NULL. Copy-on-write
+ * (@reserve) draws on the mempools and so never fails when it may sleep.
+ */
+static struct page *odx_page_alloc(gfp_t gfp, bool reserve)
+{
+	struct odx_share *share;
+	struct page *page;
+
+	gfp |= __GFP_NOWARN;
+	if (reserve)
+		page = mempool_alloc(odx_page_pool, gfp);
+	else
+		page = alloc_page(gfp);
+	if (!page)
+		return NULL;
+	if (reserve)
+		share = mempool_alloc(odx_share_pool, gfp);
+	else
+		share = kmem_cache_alloc(odx_share_cache, gfp);
+	if (!share)
+		goto out_free_page;
+	atomic_set(&share->count, 1);
+	share->unshared = get_completed_synchronize_rcu();
+	share->nr = 1;
+	share->pages[0] = page;
+	set_page_private(page, (unsigned long)share);
+	return page;
+
+out_free_page:
+	mempool_free(page, odx_page_pool);
+	return NULL;
+}
+
+/* Pages and their odx_share, freed once no reader can be copying from them. */
+static void odx_share_free_rcu(struct rcu_head *head)
+{
+	struct odx_share *share = container_of(head, struct odx_share, rcu);
+	unsigned int i;
+
+	for (i = 0; i < share->nr; i++) {
+		set_page_private(share->pages[i], 0);
+		/* Refills the copy-on-write reserve first, if it ran low. */
+		mempool_free(share->pages[i], odx_page_pool);
+	}
+	mempool_free(share, odx_share_pool);
+}
+
+/*
+ * Take one more share of @page, unless it has ODX_SHARE_MAX holders already.
+ * The caller knows the page has a holder that cannot go away meanwhile.
+ */
+static bool odx_page_share(struct page *page)
+{
+	atomic_t *count = &odx_share_of(page)->count;
+	int old = atomic_read(count);
+
+	do {
+		if (old >= ODX_SHARE_MAX)
+			return false;
+	} while (!atomic_try_cmpxchg_relaxed(count, &old, old + 1));
+	return true;
+}
+
+/* A private copy of @page, with one share, from the copy-on-write reserve. */
+static struct page *odx_page_copy(struct page *page, gfp_t gfp)
+{
+	struct page *copy = odx_page_alloc(gfp, true);
+
+	if (copy)
+		copy_highpage(copy, page);
+	return copy;
 }
 
 /**
- * odx_page_put() - drop a reference on a store page
+ * odx_page_put() - drop a share of a store page
  * @page: a page that a store maps or mapped
  *
- * Readers copy from pages under rcu_read_lock() without a reference of their
- * own, so the last put of a store page frees it only after a grace period. Every
- * reference on a store page (stores, tokens, odx_store_get_page() callers) is
- * dropped here, never with put_page(). Puts that are not the last cost one
- * atomic decrement; the last one needs no memory (the page's own rcu_head).
+ * Every share of a store page (store slots, tokens, odx_store_get_page()
+ * callers) is dropped here. Readers copy from pages under rcu_read_lock()
+ * without a share, so:
+ *  - the last put frees the page a grace period later;
+ *  - any other put records the current grace period in odx_share.unshared, and
+ *    the page is not written in place until that grace period has passed: a
+ *    reader of the store that just unmapped it may still be copying from it.
  * Callable from any context.
  */
 void odx_page_put(struct page *page)
 {
-	if (put_page_testzero(page))
-		call_rcu(&page->rcu_head, odx_page_free_rcu);
+	struct odx_share *share = odx_share_of(page);
+	unsigned long now = get_state_synchronize_rcu();
+	unsigned long old = READ_ONCE(share->unshared);
+
+	/* Move @unshared forward only: a racing put may have recorded a later one. */
+	while (ULONG_CMP_LT(old, now) && !try_cmpxchg(&share->unshared, &old, now))
+		;
+	/* Fully ordered: whoever sees the lower count sees the cookie too. */
+	if (atomic_dec_and_test(&share->count))
+		call_rcu(&share->rcu, odx_share_free_rcu);
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_page_put);
+
+/**
+ * odx_page_shares() - how many holders a store page has
+ * @page: a store page the caller holds or knows held
+ *
+ * Return: the share count (a snapshot).
+ */
+unsigned int odx_page_shares(struct page *page)
+{
+	return atomic_read(&odx_share_of(page)->count);
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_page_shares);
+
+/**
+ * odx_page_exclusive() - may the one holder of a page write it in place?
+ * @page: a page mapped in a store; the caller holds that slot's stripe mutex
+ *
+ * Return: true if the page has a single share and a grace period has passed
+ * since any other holder let go of it, so no lock-free reader that found the
+ * page through another store or slot can still be copying from it.
+ */
+bool odx_page_exclusive(struct page *page)
+{
+	struct odx_share *share = odx_share_of(page);
+
+	/* Pairs with the fully ordered decrement in odx_page_put(). */
+	if (atomic_read_acquire(&share->count) != 1)
+		return false;
+	return poll_state_synchronize_rcu(READ_ONCE(share->unshared));
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_page_exclusive);
 
 /**
  * odx_store_barrier() - wait until every deferred page release has happened
@@ -62,6 +180,46 @@ void odx_store_barrier(void)
 	rcu_barrier();
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_store_barrier);
+
+/**
+ * odx_store_module_init() - set up the page shares and copy-on-write reserves
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int odx_store_module_init(void)
+{
+	odx_share_cache = kmem_cache_create("odx_share",
+					    struct_size_t(struct odx_share, pages, 1),
+					    0, 0, NULL);
+	if (!odx_share_cache)
+		return -ENOMEM;
+	odx_share_pool = mempool_create_slab_pool(ODX_COW_RESERVE, odx_share_cache);
+	if (!odx_share_pool)
+		goto out_destroy_cache;
+	odx_page_pool = mempool_create_page_pool(ODX_COW_RESERVE, 0);
+	if (!odx_page_pool)
+		goto out_destroy_share_pool;
+	return 0;
+
+out_destroy_share_pool:
+	mempool_destroy(odx_share_pool);
+out_destroy_cache:
+	kmem_cache_destroy(odx_share_cache);
+	return -ENOMEM;
+}
+
+/**
+ * odx_store_module_exit() - wait for deferred frees, then free the reserves
+ *
+ * Every store must have been destroyed and every token freed.
+ */
+void odx_store_module_exit(void)
+{
+	odx_store_barrier();
+	mempool_destroy(odx_page_pool);
+	mempool_destroy(odx_share_pool);
+	kmem_cache_destroy(odx_share_cache);
+}
 
 /**
  * odx_store_init() - initialise an empty store
@@ -121,7 +279,12 @@ struct page *odx_store_get_page(struct odx_store *store, pgoff_t index)
 repeat:
 	page = xa_load(&store->pages, index);
 	if (page) {
-		if (!get_page_unless_zero(page))
+		/*
+		 * Zero: the page left the slot and is being freed. A short-lived
+		 * caller may take a share past ODX_SHARE_MAX (the bound of lasting
+		 * holders): the count has room for another 2^30.
+		 */
+		if (!atomic_add_unless(&odx_share_of(page)->count, 1, 0))
 			goto repeat;
 		if (unlikely(page != xa_load(&store->pages, index))) {
 			odx_page_put(page);
@@ -177,6 +340,7 @@ unsigned long odx_store_get_pages_locked(struct odx_store *store, pgoff_t first,
 		pgoff_t index = first + i;
 		unsigned long n = odx_group_left(index, nr - i), k;
 		struct mutex *lock = odx_stripe(store, index);
+		u64 saturated = 0;
 
 		mutex_lock(lock);
 		/* The mutex keeps these slots; RCU keeps the nodes of other groups. */
@@ -190,12 +354,19 @@ unsigned long odx_store_get_pages_locked(struct odx_store *store, pgoff_t first,
 				page = xas_load(&xas);
 			}
 			if (page) {
-				get_page(page);
+				if (!odx_page_share(page))
+					saturated |= BIT_ULL(k);
 				pinned++;
 			}
 			pages[i + k] = page;
 		}
 		rcu_read_unlock();
+		/* Pages with ODX_SHARE_MAX holders: a private copy (the slot keeps them). */
+		while (saturated) {
+			k = __ffs64(saturated);
+			saturated &= saturated - 1;
+			pages[i + k] = odx_page_copy(pages[i + k], GFP_NOIO);
+		}
 		mutex_unlock(lock);
 		i += n;
 	}
@@ -264,38 +435,42 @@ static int odx_store_write_page(struct odx_store *store, pgoff_t index,
 
 	mutex_lock(lock);
 	page = xa_load(&store->pages, index);
-	if (page && page_ref_count(page) == 1) {
-		/* The store's reference is the only one: nobody else sees it. */
+	if (page && odx_page_exclusive(page)) {
+		/* Nobody else holds it or can still be reading it. */
 		odx_fill(page, off, src, n);
 		goto out_unlock;
 	}
 	if (!page && !src)
 		goto out_unlock;
 
-	new = alloc_page(gfp | __GFP_NOWARN |
-			 (!page && n < PAGE_SIZE ? __GFP_ZERO : 0));
+	if (page) {
+		/* Copy-on-write: from the reserve, so an overwrite cannot fail. */
+		new = odx_page_alloc(gfp, true);
+		if (new && n < PAGE_SIZE)
+			copy_highpage(new, page);
+	} else {
+		new = odx_page_alloc(gfp | (n < PAGE_SIZE ? __GFP_ZERO : 0), false);
+	}
 	if (!new) {
 		err = -ENOMEM;
 		goto out_unlock;
 	}
-	if (page && n < PAGE_SIZE)
-		copy_highpage(new, page);
 	odx_fill(new, off, src, n);
 	old = xa_store(&store->pages, index, new, gfp);
 	if (xa_is_err(old)) {
 		err = xa_err(old);
-		goto out_free_new;
+		goto out_put_new;
 	}
 	if (!page)
 		atomic_long_inc(&store->nr_pages);
 	mutex_unlock(lock);
-	/* Drop the store's reference on the shared page; other holders keep it. */
+	/* Drop the store's share of the page it no longer maps; others keep it. */
 	if (page)
 		odx_page_put(page);
 	return 0;
 
-out_free_new:
-	__free_page(new);
+out_put_new:
+	odx_page_put(new);
 out_unlock:
 	mutex_unlock(lock);
 	return err;
@@ -345,22 +520,27 @@ static int odx_store_share_group(struct odx_store *store, pgoff_t index,
 {
 	struct mutex *lock = odx_stripe(store, index);
 	XA_STATE(xas, &store->pages, index);
-	unsigned long i = 0;
+	struct page *ins[ODX_STORE_GROUP];
+	unsigned long i = 0, k;
 	long added = 0;
 	int err;
 
 	mutex_lock(lock);
+	/* The slots' shares first; a page with ODX_SHARE_MAX holders is copied. */
+	for (k = 0; k < n; k++) {
+		ins[k] = pages[k];
+		if (ins[k] && !odx_page_share(ins[k]))
+			ins[k] = odx_page_copy(pages[k], GFP_NOIO);
+	}
 	/* GFP_NOIO: reclaim may write to this device, which takes @lock. */
 	do {
 		xas_lock(&xas);
 		for (; i < n; i++) {
-			struct page *old = xas_store(&xas, pages[i]);
+			struct page *old = xas_store(&xas, ins[i]);
 
 			if (xas_error(&xas))
 				break;
-			if (pages[i]) {
-				/* Readers need no reference: taking it now is soon enough. */
-				get_page(pages[i]);
+			if (ins[i]) {
 				added++;
 				xas_next(&xas);
 			} else {
@@ -377,6 +557,10 @@ static int odx_store_share_group(struct odx_store *store, pgoff_t index,
 	err = xas_error(&xas);
 	atomic_long_add(added, &store->nr_pages);
 	mutex_unlock(lock);
+	/* Shares taken for slots that were not changed go back. */
+	for (k = i; k < n; k++)
+		if (ins[k])
+			odx_page_put(ins[k]);
 
 	*done = i;
 	return err;

@@ -4,26 +4,40 @@
  *
  * A sparse, page-granular store: an xarray maps a page index to a struct page that
  * holds PAGE_SIZE bytes of the device. A missing page is a hole and reads as zeros.
- * Each page present holds one reference for the store; others (tokens, other stores)
- * may hold more, and then the page is shared and read-only: a writer copies it first.
+ *
+ * Sharing. Who holds a store page is counted by odx itself, in a struct odx_share
+ * the page points to (page->private), never by the page's own refcount (which
+ * stays at the allocator's 1, so a foreign get_page()/put_page() can neither free
+ * a page early nor make one look shared). Each store slot mapping the page holds
+ * one share, each token pinning it one, each odx_store_get_page() caller one. A
+ * page with one share may still be under a lock-free reader of a store that
+ * unmapped it a moment ago, so a page is written in place only when it has one
+ * share AND a grace period has passed since any holder last let go of it
+ * (odx_share.unshared); otherwise a writer copies it first. The count saturates
+ * at ODX_SHARE_MAX: past it a holder gets a private copy instead of a share.
  *
  * Concurrency:
  *  - readers copy from a page under rcu_read_lock() and take no lock and no
- *    reference: every reference on a store page is dropped with odx_page_put(),
- *    which frees the page only after a grace period, so a page is never freed
- *    under them. odx_store_get_page() takes a speculative reference under RCU
- *    and rechecks the slot (the page cache's protocol) for callers that keep a
- *    page longer;
+ *    share: a page and its odx_share are freed only after a grace period
+ *    following the last put, and no other holder writes into a page while a
+ *    reader that found it through a store can still be copying (above).
+ *    odx_store_get_page() takes a speculative share under RCU and rechecks the
+ *    slot (the page cache's protocol) for callers that keep a page longer;
  *  - every change of a slot, and every write into a page, happens under the stripe
- *    mutex of that page index, so a page a writer finds unshared stays unshared
- *    until the writer is done (anyone taking a reference from the store,
+ *    mutex of that page index, so a page a writer finds exclusive stays
+ *    exclusive until the writer is done (anyone taking a share from the store,
  *    odx_store_get_page_locked(), takes the same mutex).
+ *  - copy-on-write takes its page and its odx_share from reserves (mempools), so
+ *    an overwrite of a shared page does not fail for lack of memory: at worst
+ *    it waits for memory. Filling a hole allocates normally and may fail.
  */
 #ifndef _ODX_STORE_H
 #define _ODX_STORE_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/mm_types.h>
+#include <linux/rcupdate.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -33,12 +47,37 @@
 #define ODX_STORE_GROUP_SHIFT	6
 #define ODX_STORE_GROUP		BIT(ODX_STORE_GROUP_SHIFT)
 
+/* Holders of one page at most; past it, holders get private copies. */
+#define ODX_SHARE_MAX		0x40000000	/* 2^30 */
+
+/**
+ * struct odx_share - odx's own count of the holders of store pages
+ * @count: holders (store slots, tokens, odx_store_get_page() callers), at most
+ *	ODX_SHARE_MAX. The page and this struct are freed a grace period after it
+ *	drops to zero.
+ * @unshared: the RCU grace-period cookie (get_state_synchronize_rcu()) of the
+ *	latest time a holder let go; the page is exclusive only once that grace
+ *	period has passed. Only ever moves forward.
+ * @rcu: for the deferred free.
+ * @nr: pages in @pages.
+ * @pages: the pages this count covers; each points back here (page->private).
+ *	One page today; a run of pages can share one count.
+ */
+struct odx_share {
+	atomic_t count;
+	unsigned long unshared;
+	struct rcu_head rcu;
+	unsigned int nr;
+	struct page *pages[];
+};
+
 /**
  * struct odx_store - sparse page store of one device
  * @pages: page index -> struct page *; a missing entry is a hole.
  * @nr_pages: pages present in @pages.
  * @stripes: stripe mutexes; stripes[(i >> ODX_STORE_GROUP_SHIFT) % ODX_STORE_STRIPES]
  *	serialises changes of slot i of @pages and writes into the page in slot i.
+ *	Lock order: a stripe mutex, then the xarray's lock; no two stripes at once.
  *	Groups of ODX_STORE_GROUP consecutive pages share a stripe, so a batch of
  *	changes within a group takes one mutex.
  */
@@ -63,6 +102,10 @@ struct page *odx_store_get_page(struct odx_store *store, pgoff_t index);
 struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index);
 unsigned long odx_store_nr_pages(struct odx_store *store);
 void odx_page_put(struct page *page);
+unsigned int odx_page_shares(struct page *page);
+bool odx_page_exclusive(struct page *page);
 void odx_store_barrier(void);
+int odx_store_module_init(void);
+void odx_store_module_exit(void);
 
 #endif /* _ODX_STORE_H */

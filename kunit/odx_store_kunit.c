@@ -3,7 +3,12 @@
  * odx KUnit suites: the backing store and device-parameter validation.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -140,7 +145,7 @@ static void odx_store_cow_test(struct kunit *test)
 	/* Another holder (a token, another device) takes the page. */
 	held = odx_store_get_page_locked(&ctx->store, 1);
 	KUNIT_ASSERT_NOT_NULL(test, held);
-	KUNIT_EXPECT_EQ(test, 2, page_ref_count(held));
+	KUNIT_EXPECT_EQ(test, 2, odx_page_shares(held));
 
 	/* A partial write and a partial zero go to a copy. */
 	memset(ctx->buf, 0x5a, 100);
@@ -152,7 +157,7 @@ static void odx_store_cow_test(struct kunit *test)
 	odx_page_put(now);
 	/* The store drops its reference on the replaced page after a grace period. */
 	odx_store_barrier();
-	KUNIT_EXPECT_EQ(test, 1, page_ref_count(held));
+	KUNIT_EXPECT_EQ(test, 1, odx_page_shares(held));
 	KUNIT_EXPECT_EQ(test, 0, memcmp(page_address(held), ctx->ref, PAGE_SIZE));
 
 	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->store, PAGE_SIZE, ctx->buf,
@@ -184,7 +189,7 @@ static void odx_store_cow_zero_test(struct kunit *test)
 	/* Discarding the whole shared page drops only the store's reference. */
 	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->store, 0, PAGE_SIZE, GFP_KERNEL));
 	odx_store_barrier();
-	KUNIT_EXPECT_EQ(test, 1, page_ref_count(held));
+	KUNIT_EXPECT_EQ(test, 1, odx_page_shares(held));
 	KUNIT_EXPECT_EQ(test, 0, memcmp(page_address(held), ctx->ref, PAGE_SIZE));
 	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->store, 0, ctx->buf, PAGE_SIZE));
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(ctx->buf, 0, PAGE_SIZE));
@@ -290,7 +295,7 @@ static int slot_refs(struct odx_store *s, pgoff_t index)
 	page = odx_store_get_page(s, index);
 	if (!page)
 		return 0;
-	refs = page_ref_count(page) - 1;
+	refs = odx_page_shares(page) - 1;
 	odx_page_put(page);
 	return refs;
 }
@@ -651,7 +656,7 @@ static void odx_store_share_replace_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, page_is(test, dst, 1, 9, 1));
 	KUNIT_EXPECT_EQ(test, 2UL, odx_store_nr_pages(dst));
 	odx_store_barrier();
-	KUNIT_EXPECT_EQ(test, 1, page_ref_count(old));
+	KUNIT_EXPECT_EQ(test, 1, odx_page_shares(old));
 	page_pattern(ctx->ref, 10, 0);
 	KUNIT_EXPECT_TRUE(test, !memcmp(page_address(old), ctx->ref, PAGE_SIZE));
 	odx_page_put(old);
@@ -816,8 +821,8 @@ static void odx_store_share_pages_holes_test(struct kunit *test)
 	}
 	/* The store let go of the pages it unmapped. */
 	odx_store_barrier();
-	KUNIT_EXPECT_EQ(test, 1, page_ref_count(gone));
-	KUNIT_EXPECT_EQ(test, 1, page_ref_count(replaced));
+	KUNIT_EXPECT_EQ(test, 1, odx_page_shares(gone));
+	KUNIT_EXPECT_EQ(test, 1, odx_page_shares(replaced));
 	odx_page_put(gone);
 	odx_page_put(replaced);
 
@@ -868,7 +873,7 @@ static void odx_store_share_pages_overwrite_test(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, 1, slot_refs(src, i), "slot %lu", i);
 	}
 	odx_store_barrier();
-	KUNIT_EXPECT_EQ(test, 1, page_ref_count(own));
+	KUNIT_EXPECT_EQ(test, 1, odx_page_shares(own));
 	page_pattern(ctx->ref, 15, 61);
 	KUNIT_EXPECT_TRUE(test, !memcmp(page_address(own), ctx->ref, PAGE_SIZE));
 	odx_page_put(own);
@@ -950,6 +955,192 @@ static void odx_store_get_pages_locked_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nr - 10 + 1, odx_store_nr_pages(s));
 }
 
+/* ---- Who may write a page in place: odx's share count and grace periods --- */
+
+/*
+ * A lock-free reader in the middle of a copy: a kthread on another CPU that sits
+ * in an RCU read-side critical section, so no grace period can end until it is
+ * stopped (at most 5 s, well inside the RCU stall timeout).
+ */
+struct rcu_reader {
+	struct task_struct *task;
+	struct completion inside;
+	atomic_t stop;
+};
+
+static int rcu_reader_fn(void *arg)
+{
+	struct rcu_reader *r = arg;
+	unsigned long end = jiffies + 5 * HZ;
+
+	rcu_read_lock();
+	complete(&r->inside);
+	while (!atomic_read(&r->stop) && time_before(jiffies, end))
+		cpu_relax();
+	rcu_read_unlock();
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+static void rcu_reader_start(struct kunit *test, struct rcu_reader *r)
+{
+	unsigned int cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+
+	/* The reader spins: it needs a CPU of its own. */
+	KUNIT_ASSERT_LT_MSG(test, cpu, nr_cpu_ids, "needs two online CPUs");
+	init_completion(&r->inside);
+	atomic_set(&r->stop, 0);
+	r->task = kthread_create(rcu_reader_fn, r, "odx_rcu_reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r->task));
+	kthread_bind(r->task, cpu);
+	wake_up_process(r->task);
+	wait_for_completion(&r->inside);
+}
+
+static void rcu_reader_stop(struct rcu_reader *r)
+{
+	atomic_set(&r->stop, 1);
+	kthread_stop(r->task);
+}
+
+/*
+ * Page P is shared by @a[ai] and @b[bi], the token that carried it released. A
+ * reader of @a may still be copying from P when @a[ai] is overwritten; then
+ * @b[bi] is overwritten. The second write must not go into P: the reader would
+ * return bytes that only @b was given.
+ */
+static void unshare_under_reader(struct kunit *test, struct odx_store *a, pgoff_t ai,
+				 struct odx_store *b, pgoff_t bi)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct rcu_reader reader;
+	struct page *p;
+
+	store_fill(test, a, ai, 1, 21);
+	share_range(test, a, ai, b, bi, 1);
+	p = slot_page(a, ai);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_PTR_EQ(test, p, slot_page(b, bi));
+	KUNIT_EXPECT_EQ(test, 2, odx_page_shares(p));
+
+	rcu_reader_start(test, &reader);
+	store_fill(test, a, ai, 1, 22);
+	/* One holder left, but a reader that found P through @a may be copying. */
+	KUNIT_EXPECT_EQ(test, 1, odx_page_shares(p));
+	KUNIT_EXPECT_FALSE(test, odx_page_exclusive(p));
+	store_fill(test, b, bi, 1, 23);
+	/* P is not freed yet either: the reader holds off the grace period. */
+	page_pattern(ctx->ref, 21, ai);
+	KUNIT_EXPECT_EQ_MSG(test, 0, memcmp(page_address(p), ctx->ref, PAGE_SIZE),
+			    "a page a reader may be copying from was written in place");
+	rcu_reader_stop(&reader);
+
+	KUNIT_EXPECT_TRUE(test, page_is(test, a, ai, 22, ai));
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, bi, 23, bi));
+	KUNIT_EXPECT_PTR_NE(test, p, slot_page(b, bi));
+}
+
+/* Across devices: odx0[x] and odx1[x]. */
+static void odx_store_unshare_reader_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	unshare_under_reader(test, &ctx->store, 5, &ctx->peer, 5);
+}
+
+/* The other order: the destination is overwritten first. */
+static void odx_store_unshare_reader_dest_first_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	unshare_under_reader(test, &ctx->peer, 7, &ctx->store, 3);
+}
+
+/* Within one device: two slots of one store share the page. */
+static void odx_store_unshare_reader_same_store_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+
+	unshare_under_reader(test, &ctx->store, 2, &ctx->store, 9);
+}
+
+/* Once a grace period has passed, the last holder writes in place again. */
+static void odx_store_unshare_grace_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *a = &ctx->store, *b = &ctx->peer;
+	struct page *p;
+
+	store_fill(test, a, 0, 1, 31);
+	share_range(test, a, 0, b, 0, 1);
+	p = slot_page(b, 0);
+	store_fill(test, a, 0, 1, 32);
+	synchronize_rcu();
+	KUNIT_EXPECT_TRUE(test, odx_page_exclusive(p));
+	store_fill(test, b, 0, 1, 33);
+	KUNIT_EXPECT_PTR_EQ(test, p, slot_page(b, 0));
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, 0, 33, 0));
+	KUNIT_EXPECT_TRUE(test, page_is(test, a, 0, 32, 0));
+}
+
+/*
+ * The page's own refcount decides nothing: a foreign get_page() neither makes
+ * the page look shared nor, with its put_page(), frees it.
+ */
+static void odx_store_foreign_ref_test(struct kunit *test)
+{
+	struct odx_store *s = &((struct odx_store_ctx *)test->priv)->store;
+	struct page *p;
+
+	store_fill(test, s, 4, 1, 41);
+	p = slot_page(s, 4);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	get_page(p);
+	store_fill(test, s, 4, 1, 42);
+	KUNIT_EXPECT_PTR_EQ(test, p, slot_page(s, 4));
+	put_page(p);
+	KUNIT_EXPECT_EQ(test, 1, page_ref_count(p));
+	KUNIT_EXPECT_EQ(test, 1, odx_page_shares(p));
+	KUNIT_EXPECT_TRUE(test, page_is(test, s, 4, 42, 4));
+}
+
+/* At ODX_SHARE_MAX holders a page is copied, not shared, whoever asks. */
+static void odx_store_share_saturated_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *a = &ctx->store, *b = &ctx->peer;
+	struct odx_share *share;
+	struct page *p, *pin;
+
+	store_fill(test, a, 6, 1, 51);
+	p = slot_page(a, 6);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	share = (struct odx_share *)page_private(p);
+	atomic_set(&share->count, ODX_SHARE_MAX);
+
+	/* An offload write gets a copy of the bytes. */
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_page(b, 6, p));
+	KUNIT_EXPECT_PTR_NE(test, p, slot_page(b, 6));
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, 6, 51, 6));
+	/* A token pinning the page gets a private copy. */
+	pin = odx_store_get_page_locked(a, 6);
+	KUNIT_ASSERT_NOT_NULL(test, pin);
+	KUNIT_EXPECT_PTR_NE(test, p, pin);
+	KUNIT_EXPECT_EQ(test, 1, odx_page_shares(pin));
+	page_pattern(ctx->ref, 51, 6);
+	KUNIT_EXPECT_EQ(test, 0, memcmp(page_address(pin), ctx->ref, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, ODX_SHARE_MAX, odx_page_shares(p));
+
+	atomic_set(&share->count, 1);
+	odx_page_put(pin);
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(a, 6));
+}
+
 static struct kunit_case odx_store_cases[] = {
 	KUNIT_CASE(odx_store_sparse_read_test),
 	KUNIT_CASE(odx_store_boundary_test),
@@ -971,6 +1162,12 @@ static struct kunit_case odx_store_cases[] = {
 	KUNIT_CASE(odx_store_share_pages_overwrite_test),
 	KUNIT_CASE(odx_store_share_pages_overlap_test),
 	KUNIT_CASE(odx_store_get_pages_locked_test),
+	KUNIT_CASE(odx_store_unshare_reader_test),
+	KUNIT_CASE(odx_store_unshare_reader_dest_first_test),
+	KUNIT_CASE(odx_store_unshare_reader_same_store_test),
+	KUNIT_CASE(odx_store_unshare_grace_test),
+	KUNIT_CASE(odx_store_foreign_ref_test),
+	KUNIT_CASE(odx_store_share_saturated_test),
 	{}
 };
 

@@ -12,7 +12,7 @@
 #
 # Passes, each a fresh module load (rmmod must succeed between them):
 #   default             nr_devices=2 size_mb=64: layout, t_copy, t_access, t_token,
-#                       t_cow, t_revoke, t_budget
+#                       t_cow, t_race, t_revoke, t_budget
 #   max_token_bytes     ... max_token_bytes=1048576: t_limits trunc_read_*
 #   max_transfer_bytes  ... max_transfer_bytes=65536: t_limits trunc_write_*
 #
@@ -72,7 +72,7 @@ fi
 BIN=$ODX_TOP/build/tests/token
 stale=0
 if ! command -v make >/dev/null 2>&1; then
-	for p in layout t_copy t_access t_token t_limits t_cow t_budget t_revoke; do
+	for p in layout t_copy t_access t_token t_limits t_cow t_race t_budget t_revoke; do
 		[ -x "$BIN/$p" ] || stale=1
 	done
 elif ! make -q -C "$src" OUT="$BIN" >/dev/null 2>&1; then
@@ -207,6 +207,7 @@ run_prog t_copy
 run_prog t_access
 run_prog t_token
 run_prog t_cow
+run_prog t_race
 run_prog t_revoke
 run_prog t_budget
 unload default
