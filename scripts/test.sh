@@ -4,7 +4,7 @@
 # the debug kernel, proves the runner catches kernel splats, and smoke-tests the stock
 # Debian kernels. Every check prints PASS or FAIL; the last line is "N passed, N failed".
 #
-#   scripts/test.sh [STEP...]   steps: build style host kunit runner demo bench guest stock
+#   scripts/test.sh [STEP...]   steps: build style host deb kunit runner demo bench guest stock
 set -uo pipefail
 # Parsed whole before it runs ({ ... }), so editing this file cannot break a run.
 {
@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$ODX_TOP"
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build style host kunit runner demo bench guest stock)
+[ ${#steps[@]} -gt 0 ] || steps=(build style host deb kunit runner demo bench guest stock)
 log=$ODX_TOP/build/test.log
 mkdir -p build
 : > "$log"
@@ -99,6 +99,15 @@ if has_step host; then
 		check "host:$(basename "$t" .sh)" "$t"
 	done
 fi
+if has_step deb; then
+	# The packages, and DKMS builds of odx-dkms for both stock kernels; the stock
+	# step below runs the token suite on those DKMS-built modules.
+	check "deb:make deb, lintian clean (odx-dkms, odx-utils)" scripts/mkdeb.sh --lintian
+	before=$failed
+	collect deb scripts/dkms-test.sh --deb build/deb --dpkg
+	[ "$collect_rc" = 0 ] || [ "$failed" -gt "$before" ] ||
+		result FAIL "deb:scripts/dkms-test.sh exited $collect_rc"
+fi
 if has_step kunit; then
 	collect kunit scripts/kunit.sh
 	vm_result "kunit:debug kernel run" "$collect_rc"
@@ -111,6 +120,7 @@ if has_step runner; then
 		'scripts/build-warn-module.sh >/dev/null &&
 		 scripts/odx-vm --quiet --kernel debug -- insmod build/debug/warn/odx_warn.ko 2>build/warn.out;
 		 rc=$?; [ "$rc" = 100 ] && grep -q "deliberate warning" build/warn.out'
+	collect runner tests/runner/accel.sh
 fi
 if has_step demo; then
 	check "demo:make run (stock 6.1)" make -s run
@@ -125,7 +135,11 @@ if has_step guest; then
 fi
 if has_step stock; then
 	for k in debian-6.1 debian-6.12; do
-		run_vm "stock:$k" "$k" --kernel "$k" --timeout 1500 -- tests/run-guest.sh --stock
+		# The token suite runs on the DKMS-built module where the deb step made one.
+		dkms=
+		[ -f "build/dkms/$k/odx.ko" ] && has_step deb && dkms=$ODX_TOP/build/dkms/$k
+		run_vm "stock:$k" "$k" --kernel "$k" --timeout 1500 -- \
+			env ODX_DKMS_BUILD="$dkms" tests/run-guest.sh --stock
 	done
 fi
 
@@ -137,7 +151,7 @@ echo "#   hostile-input cases tried:   ${rel_cases:-not run}"
 echo "#   parser fuzz executions:      ${rel_fuzz:-not run}"
 echo "#   stress operations:           ${rel_stress:-not run}"
 echo "#   faults injected:             ${rel_faults:-not run}"
-echo "#   kernels the token suite ran on: $(grep -c '^PASS .*:copy_single_range$' "$log") (debug, 6.1, 6.12)"
+echo "#   kernels the token suite ran on: $(grep -c '^PASS .*:copy_single_range$' "$log") (debug, 6.1, 6.12; on the stock kernels the DKMS-built module)"
 echo "# log: $log; $(( $(date +%s) - start )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
