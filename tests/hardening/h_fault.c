@@ -30,6 +30,9 @@
  *                    (or ENOMEM, the block layer's BLK_STS_RESOURCE); the token
  *                    still yields the old data, byte for byte, and each sector
  *                    of the source holds either its old or its new data.
+ * fault_cow_direct   O_DIRECT overwrites of the same (4 whole pages, 512 bytes of
+ *                    a fifth): copy-on-write takes odx's reserve, so both
+ *                    writes succeed whole whatever allocation fails, and land.
  * fault_ctl_add      ODX_CTL_ADD of a 4 MiB device: ENOMEM and no device left
  *                    behind, or a device that works (read, write, CAPS) and can
  *                    be removed.
@@ -457,6 +460,82 @@ static void fault_cow_write(void)
 	close(fd1);
 }
 
+/*
+ * O_DIRECT overwrites of pages a token shares (4 whole pages, then 512 bytes of
+ * a fifth): copy-on-write draws on odx's reserve, so whatever allocation fails,
+ * both writes succeed whole and land; the token keeps the old data.
+ */
+static void fault_cow_direct(void)
+{
+	static uint8_t d0[COW_LEN], d1[COW_LEN], got[COW_LEN], piece[512];
+	int fd0 = hdev_open(0, O_RDWR | O_DIRECT), fd1 = dev_open(1, O_RDWR);
+	struct odx_data_set_range r = R(COW_OFF, COW_LEN);
+	uint8_t *buf = xmalloc_aligned(16 * KiB), *pbuf = xmalloc_aligned(512);
+	long hits = 0, absorbed = 0;
+	unsigned int n;
+	bool hit;
+
+	case_setup();
+	pat_fill(d0, COW_LEN, SEED_SRC + 2, COW_OFF);
+	pat_fill(d1, COW_LEN, SEED_DST + 2, COW_OFF);
+	memcpy(buf, d1, 16 * KiB);
+	memcpy(piece, d1 + (COW_PIECE - COW_OFF), sizeof(piece));
+	memcpy(pbuf, piece, sizeof(piece));
+	for (n = 1; n <= MAX_N; n++) {
+		struct odx_offload_read_output rd;
+		uint8_t in[DSM_READ_RANGES_OFF + 16];
+		ssize_t w1, w2;
+		int e1, e2;
+
+		REQUIRE_RET(direct_write(0, d0, COW_LEN, COW_OFF), 0);
+		dsm_build_read(in, sizeof(in), &r, 1, 0);
+		REQUIRE_RET(odx_dsm(fd0, in, sizeof(in), &rd, sizeof(rd), NULL), 0);
+
+		REQUIRE_RET(failnth_arm(fnth, n), 0);
+		w1 = pwrite(fd0, buf, 16 * KiB, COW_OFF);
+		e1 = errno;
+		w2 = pwrite(fd0, pbuf, 512, COW_PIECE);
+		e2 = errno;
+		hit = failnth_hit(fnth);
+
+		CHECK(w1 == 16 * KiB, "N=%u: overwrite of 4 shared pages returned %zd (%s)", n,
+		      w1, w1 < 0 ? strerror(e1) : "short");
+		CHECK(w2 == 512, "N=%u: overwrite of part of a shared page returned %zd (%s)", n,
+		      w2, w2 < 0 ? strerror(e2) : "short");
+		REQUIRE_RET(direct_read(0, got, COW_LEN, COW_OFF), 0);
+		CHECK(!memcmp(got, d1, 16 * KiB) &&
+		      !memcmp(got + (COW_PIECE - COW_OFF), piece, 512) &&
+		      !memcmp(got + 16 * KiB, d0 + 16 * KiB, COW_PIECE - COW_OFF - 16 * KiB) &&
+		      !memcmp(got + (COW_PIECE - COW_OFF) + 512, d0 + (COW_PIECE - COW_OFF) + 512,
+			      COW_LEN - (COW_PIECE - COW_OFF) - 512),
+		      "N=%u: the source does not hold what was written", n);
+		{
+			struct odx_data_set_range dr = R(40 * MiB, COW_LEN);
+			struct odx_offload_write_output wo;
+			uint8_t win[DSM_WRITE_RANGES_OFF + 16];
+
+			dsm_build_write(win, sizeof(win), &rd.token, 0, &dr, 1);
+			REQUIRE_RET(odx_dsm(fd1, win, sizeof(win), &wo, sizeof(wo), NULL), 0);
+			REQUIRE_RET(direct_read(1, got, COW_LEN, 40 * MiB), 0);
+			if (!CHECK(buf_same("token data", got, d0, COW_LEN, COW_OFF),
+				   "N=%u: the token's data changed", n))
+				break;
+		}
+		CHECK_RET(odx_release(fd0, &rd.token), 0);
+		hits += hit;
+		absorbed += hit && w1 == 16 * KiB && w2 == 512;
+		if (!hit)
+			break;
+	}
+	CHECK(n <= MAX_N, "still failing at N=%u", MAX_N);
+	CHECK(hits > 0, "no fault was injected");
+	report("fault_cow_direct", n, hits, absorbed);
+	free(buf);
+	free(pbuf);
+	close(fd0);
+	close(fd1);
+}
+
 /* Open device idx (through /dev, or a node of our own if devtmpfs has none). */
 static int open_any(uint32_t idx, int flags)
 {
@@ -559,6 +638,7 @@ static const struct t_case cases[] = {
 	{ "fault_copy_share_N", fault_copy_share_N, 0 },
 	{ "fault_copy_share_Y", fault_copy_share_Y, 0 },
 	{ "fault_cow_write", fault_cow_write, 0 },
+	{ "fault_cow_direct", fault_cow_direct, 0 },
 	{ "fault_ctl_add", fault_ctl_add, 300 },
 };
 
