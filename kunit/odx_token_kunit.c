@@ -829,6 +829,30 @@ static void odx_tok_lifetime_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ODX_FATE_REVOKED, odx_token_fate(&b.token));
 }
 
+/* The reaper and revocation work in batches, dropping the lock between them. */
+static void odx_tok_batches_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range r = { 0, 512 };
+	struct odx_offload_read_output out;
+	s64 expired = atomic64_read(&ctx->src.stats.tokens_expired);
+	int i;
+
+	/* More than a batch (256) of each kind, interleaved. */
+	for (i = 0; i < 700; i++)
+		KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, i % 2 ? 60000 : 1, &out));
+	msleep(20);
+	odx_tokens_reap(false);
+	KUNIT_EXPECT_EQ(test, 350LL, atomic64_read(&ctx->src.stats.tokens_expired) - expired);
+	KUNIT_EXPECT_EQ(test, 350UL, READ_ONCE(ctx->src.stats.tokens_live));
+	/* A second walk finds nothing more to do. */
+	odx_tokens_reap(false);
+	KUNIT_EXPECT_EQ(test, 350UL, READ_ONCE(ctx->src.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 350UL, odx_token_revoke_dev(&ctx->src));
+	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->src.token_bytes));
+}
+
 static struct kunit_case odx_token_cases[] = {
 	KUNIT_CASE(odx_tok_mint_lookup_test),
 	KUNIT_CASE(odx_tok_release_revoke_test),
@@ -840,6 +864,7 @@ static struct kunit_case odx_token_cases[] = {
 	KUNIT_CASE(odx_tok_account_test),
 	KUNIT_CASE(odx_tok_runs_test),
 	KUNIT_CASE_SLOW(odx_tok_lifetime_test),
+	KUNIT_CASE(odx_tok_batches_test),
 	{}
 };
 
