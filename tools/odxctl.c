@@ -1286,6 +1286,7 @@ static const struct {
 	{ ODX_CAP_ZERO_TOKEN, "zero_token" },
 	{ ODX_CAP_CROSS_DEVICE, "cross_device" },
 	{ ODX_CAP_RELEASE, "release" },
+	{ ODX_CAP_REVOKE, "revoke" },
 };
 
 static int cmd_info(int argc, char **argv)
