@@ -116,28 +116,38 @@ static struct page *odx_page_copy(struct page *page, gfp_t gfp)
  * @page: a page that a store maps or mapped
  *
  * Every share of a store page (store slots, tokens, odx_store_get_page()
- * callers) is dropped here. Readers copy from pages under rcu_read_lock()
- * without a share, so:
- *  - the last put frees the page a grace period later;
- *  - any other put records the current grace period in odx_share.unshared, and
- *    the page is not written in place until that grace period has passed: a
- *    reader of the store that just unmapped it may still be copying from it.
+ * callers) is dropped here or, for a store slot that stops mapping the page,
+ * by odx_page_unmap_put(). Readers copy from pages under rcu_read_lock()
+ * without a share, so the last put frees the page a grace period later.
  * Callable from any context.
  */
 void odx_page_put(struct page *page)
 {
 	struct odx_share *share = odx_share_of(page);
-	unsigned long now = get_state_synchronize_rcu();
-	unsigned long old = READ_ONCE(share->unshared);
 
-	/* Move @unshared forward only: a racing put may have recorded a later one. */
-	while (ULONG_CMP_LT(old, now) && !try_cmpxchg(&share->unshared, &old, now))
-		;
-	/* Fully ordered: whoever sees the lower count sees the cookie too. */
 	if (atomic_dec_and_test(&share->count))
 		call_rcu(&share->rcu, odx_share_free_rcu);
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_page_put);
+
+/*
+ * A store slot stops mapping @page: drop the slot's share. A lock-free reader
+ * that found the page through that slot may still be copying from it, so the
+ * current grace period goes into odx_share.unshared first, and no other holder
+ * writes the page in place before that grace period has passed.
+ */
+static void odx_page_unmap_put(struct page *page)
+{
+	struct odx_share *share = odx_share_of(page);
+	unsigned long now = get_state_synchronize_rcu();
+	unsigned long old = READ_ONCE(share->unshared);
+
+	/* Move @unshared forward only: a racing unmap may have recorded a later one. */
+	while (ULONG_CMP_LT(old, now) && !try_cmpxchg(&share->unshared, &old, now))
+		;
+	/* Fully ordered: whoever sees the lower count sees the cookie too. */
+	odx_page_put(page);
+}
 
 /**
  * odx_page_shares() - how many holders a store page has
@@ -156,8 +166,8 @@ EXPORT_SYMBOL_IF_KUNIT(odx_page_shares);
  * @page: a page mapped in a store; the caller holds that slot's stripe mutex
  *
  * Return: true if the page has a single share and a grace period has passed
- * since any other holder let go of it, so no lock-free reader that found the
- * page through another store or slot can still be copying from it.
+ * since another store slot last stopped mapping it, so no lock-free reader that
+ * found the page through another store or slot can still be copying from it.
  */
 bool odx_page_exclusive(struct page *page)
 {
@@ -248,6 +258,7 @@ void odx_store_destroy(struct odx_store *store)
 	unsigned long index;
 	int i;
 
+	/* No I/O in flight: no reader of this store to wait for. */
 	xa_for_each(&store->pages, index, page) {
 		odx_page_put(page);
 		cond_resched();
@@ -466,7 +477,7 @@ static int odx_store_write_page(struct odx_store *store, pgoff_t index,
 	mutex_unlock(lock);
 	/* Drop the store's share of the page it no longer maps; others keep it. */
 	if (page)
-		odx_page_put(page);
+		odx_page_unmap_put(page);
 	return 0;
 
 out_put_new:
@@ -488,7 +499,7 @@ static void odx_store_drop_page(struct odx_store *store, pgoff_t index)
 		atomic_long_dec(&store->nr_pages);
 	mutex_unlock(lock);
 	if (page)
-		odx_page_put(page);
+		odx_page_unmap_put(page);
 }
 
 /**
@@ -549,7 +560,7 @@ static int odx_store_share_group(struct odx_store *store, pgoff_t index,
 			}
 			if (old) {
 				added--;
-				odx_page_put(old);
+				odx_page_unmap_put(old);
 			}
 		}
 		xas_unlock(&xas);

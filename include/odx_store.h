@@ -12,8 +12,8 @@
  * one share, each token pinning it one, each odx_store_get_page() caller one. A
  * page with one share may still be under a lock-free reader of a store that
  * unmapped it a moment ago, so a page is written in place only when it has one
- * share AND a grace period has passed since any holder last let go of it
- * (odx_share.unshared); otherwise a writer copies it first. The count saturates
+ * share AND a grace period has passed since a store slot last stopped mapping
+ * it (odx_share.unshared); otherwise a writer copies it first. The count saturates
  * at ODX_SHARE_MAX: past it a holder gets a private copy instead of a share.
  *
  * Concurrency:
@@ -56,8 +56,8 @@
  *	ODX_SHARE_MAX. The page and this struct are freed a grace period after it
  *	drops to zero.
  * @unshared: the RCU grace-period cookie (get_state_synchronize_rcu()) of the
- *	latest time a holder let go; the page is exclusive only once that grace
- *	period has passed. Only ever moves forward.
+ *	latest time a store slot stopped mapping the page; the page is exclusive
+ *	only once that grace period has passed. Only ever moves forward.
  * @rcu: for the deferred free.
  * @nr: pages in @pages.
  * @pages: the pages this count covers; each points back here (page->private).

@@ -395,7 +395,11 @@ static void odx_store_share_write_source_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 0));
 	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 1));
 
-	/* So the destination's next write goes in place. */
+	/*
+	 * So, once no reader of the source can still be copying from them, the
+	 * destination's next write goes in place.
+	 */
+	synchronize_rcu();
 	page = slot_page(dst, 1);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_write(dst, PAGE_SIZE + 5, data, 1, GFP_KERNEL));
 	KUNIT_EXPECT_PTR_EQ(test, page, slot_page(dst, 1));
@@ -431,7 +435,8 @@ static void odx_store_share_write_dest_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1, slot_refs(src, 1));
 	KUNIT_EXPECT_EQ(test, 1, slot_refs(dst, 0));
 
-	/* The source's pages are its own again: written in place. */
+	/* The source's pages are its own again: after a grace period, written in place. */
+	synchronize_rcu();
 	page = slot_page(src, 0);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_write(src, 7, data, 3, GFP_KERNEL));
 	KUNIT_EXPECT_PTR_EQ(test, page, slot_page(src, 0));
