@@ -11,6 +11,15 @@ if [ -f "$out/.odx-done" ]; then
 	echo "$out"
 	exit 0
 fi
+# One build at a time: a second caller waits for the first instead of wiping its
+# half-built tree, then finds it done.
+mkdir -p "$ODX_CACHE"
+exec 9>"$ODX_CACHE/kernel-build.lock"
+flock 9
+if [ -f "$out/.odx-done" ]; then
+	echo "$out"
+	exit 0
+fi
 
 ver=$(odx_pkg_version "$ODX_SRC_PKG")
 src="$ODX_CACHE/src-$ver"
