@@ -271,15 +271,15 @@ void odx_store_destroy(struct odx_store *store)
 EXPORT_SYMBOL_IF_KUNIT(odx_store_destroy);
 
 /**
- * odx_store_get_page() - look up a page and take a reference on it
+ * odx_store_get_page() - look up a page and take a share of it
  * @store: the store
  * @index: page index
  *
- * Lock-free: a speculative reference under RCU, then a recheck that the slot
+ * Lock-free: a speculative share under RCU, then a recheck that the slot
  * still holds the page, as the page cache does. The caller reads the page and
  * puts it; it must not write to it.
  *
- * Return: the page with a reference the caller must put with odx_page_put(), or
+ * Return: the page with a share the caller must put with odx_page_put(), or
  * NULL for a hole.
  */
 struct page *odx_store_get_page(struct odx_store *store, pgoff_t index)
@@ -308,16 +308,17 @@ repeat:
 EXPORT_SYMBOL_IF_KUNIT(odx_store_get_page);
 
 /**
- * odx_store_get_page_locked() - take a lasting reference on a page
+ * odx_store_get_page_locked() - take a lasting share of a page
  * @store: the store
  * @index: page index
  *
  * Like odx_store_get_page(), but serialised against writers of the page, so once
  * it returns, the page's contents never change again: any later write to that
  * index sees the page shared and copies it first. For holders that keep the page
- * (tokens, other stores).
+ * (tokens, other stores). A page with ODX_SHARE_MAX holders yields a private
+ * copy with one share instead.
  *
- * Return: the page with a reference the caller must put, or NULL for a hole.
+ * Return: the page with a share the caller must put, or NULL for a hole.
  */
 struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index)
 {
@@ -329,11 +330,11 @@ struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index)
 EXPORT_SYMBOL_IF_KUNIT(odx_store_get_page_locked);
 
 /**
- * odx_store_get_pages_locked() - take lasting references on a run of pages
+ * odx_store_get_pages_locked() - take lasting shares of a run of pages
  * @store: the store
  * @first: index of the first page
  * @nr: how many
- * @pages: filled with the pages, NULL for holes; each page has a reference the
+ * @pages: filled with the pages, NULL for holes; each page has a share the
  *	caller must put
  *
  * odx_store_get_page_locked() for @nr consecutive pages, one stripe mutex per
