@@ -358,6 +358,24 @@ static void fault_copy_share_Y(void)
 #define COW_LEN		(20 * KiB)	/* 5 pages in the token */
 #define COW_PIECE	(COW_OFF + 16 * KiB + 1024)	/* 512 bytes in the 5th page */
 
+/*
+ * Copy the COW cases' token to a scratch place on odx1 (no fault armed): does it
+ * still yield @old, the data it was minted over?
+ */
+static bool cow_token_yields(int fd1, const struct odx_token *t, const uint8_t *old,
+			     unsigned int n)
+{
+	static uint8_t win[DSM_WRITE_RANGES_OFF + 16], got[COW_LEN];
+	struct odx_data_set_range dr = R(40 * MiB, COW_LEN);
+	struct odx_offload_write_output wo;
+
+	dsm_build_write(win, sizeof(win), t, 0, &dr, 1);
+	REQUIRE_RET(odx_dsm(fd1, win, sizeof(win), &wo, sizeof(wo), NULL), 0);
+	REQUIRE_RET(direct_read(1, got, COW_LEN, 40 * MiB), 0);
+	return CHECK(buf_same("token data", got, old, COW_LEN, COW_OFF),
+		     "N=%u: the token's data changed", n);
+}
+
 static void fault_cow_write(void)
 {
 	static uint8_t d0[COW_LEN], d1[COW_LEN], got[COW_LEN], piece[512];
@@ -413,18 +431,8 @@ static void fault_cow_write(void)
 			      t_errname(sret));
 		}
 		/* The token still holds the old data. */
-		{
-			struct odx_data_set_range dr = R(40 * MiB, COW_LEN);
-			struct odx_offload_write_output wo;
-			uint8_t win[DSM_WRITE_RANGES_OFF + 16];
-
-			dsm_build_write(win, sizeof(win), &rd.token, 0, &dr, 1);
-			REQUIRE_RET(odx_dsm(fd1, win, sizeof(win), &wo, sizeof(wo), NULL), 0);
-			REQUIRE_RET(direct_read(1, got, COW_LEN, 40 * MiB), 0);
-			if (!CHECK(buf_same("token data", got, d0, COW_LEN, COW_OFF),
-				   "N=%u: the token's data changed", n))
-				break;
-		}
+		if (!cow_token_yields(fd1, &rd.token, d0, n))
+			break;
 		/* Each sector of the source: old or new data, never anything else. */
 		dev_flush_cache(fd0);
 		REQUIRE_RET(direct_read(0, got, COW_LEN, COW_OFF), 0);
@@ -509,18 +517,9 @@ static void fault_cow_direct(void)
 		      !memcmp(got + (COW_PIECE - COW_OFF) + 512, d0 + (COW_PIECE - COW_OFF) + 512,
 			      COW_LEN - (COW_PIECE - COW_OFF) - 512),
 		      "N=%u: the source does not hold what was written", n);
-		{
-			struct odx_data_set_range dr = R(40 * MiB, COW_LEN);
-			struct odx_offload_write_output wo;
-			uint8_t win[DSM_WRITE_RANGES_OFF + 16];
-
-			dsm_build_write(win, sizeof(win), &rd.token, 0, &dr, 1);
-			REQUIRE_RET(odx_dsm(fd1, win, sizeof(win), &wo, sizeof(wo), NULL), 0);
-			REQUIRE_RET(direct_read(1, got, COW_LEN, 40 * MiB), 0);
-			if (!CHECK(buf_same("token data", got, d0, COW_LEN, COW_OFF),
-				   "N=%u: the token's data changed", n))
-				break;
-		}
+		/* The token still holds the old data. */
+		if (!cow_token_yields(fd1, &rd.token, d0, n))
+			break;
 		CHECK_RET(odx_release(fd0, &rd.token), 0);
 		hits += hit;
 		absorbed += hit && w1 == 16 * KiB && w2 == 512;
