@@ -254,7 +254,7 @@ Version: $version
 Architecture: $arch
 Maintainer: $MAINTAINER
 Installed-Size: 0
-Depends: libc6 (>= $glibc)
+Depends: libc6 (>= $glibc), libjson-c5 (>= 0.15)
 Recommends: odx-dkms
 Section: admin
 Priority: optional
