@@ -87,22 +87,35 @@ int odx_sync_ranges(struct block_device *bdev, const struct odx_data_set_range *
  * @ranges: byte ranges
  * @nr: how many
  * @done: only the first @done bytes of @ranges
+ *
+ * Every range is tried, even after one fails.
+ *
+ * Return: 0, or -EBUSY when a cached page could not be dropped: someone
+ * dirtied it while the store changed under it, so buffered readers see it
+ * instead of the store, and its writeback will overwrite the store's page.
  */
-void odx_invalidate_ranges(struct block_device *bdev,
-			   const struct odx_data_set_range *ranges, u32 nr, u64 done)
+int odx_invalidate_ranges(struct block_device *bdev,
+			  const struct odx_data_set_range *ranges, u32 nr, u64 done)
 {
 	struct address_space *mapping = odx_bdev_mapping(bdev);
+	int ret = 0;
 	u32 i;
 
 	for (i = 0; i < nr && done; i++) {
 		u64 start = ranges[i].starting_offset;
 		u64 len = min(ranges[i].length_in_bytes, done);
+		int err;
 
-		/* A page dirtied meanwhile stays: that writer's data is newer. */
-		invalidate_inode_pages2_range(mapping, start >> PAGE_SHIFT,
-					      (start + len - 1) >> PAGE_SHIFT);
+		err = invalidate_inode_pages2_range(mapping, start >> PAGE_SHIFT,
+						    (start + len - 1) >> PAGE_SHIFT);
+		if (err && !ret)
+			ret = err;
 		done -= len;
 	}
+	if (ret)
+		pr_warn_ratelimited("%pg: cached pages dirtied during an offload write were kept\n",
+				    bdev);
+	return ret;
 }
 
 /**
@@ -147,8 +160,9 @@ int odx_offload_mint(struct odx_dev *dev, struct block_device *bdev,
  * of the destination first and drops it after, and counts the bytes in the
  * device's counters. The caller checked that the device is open for writing.
  *
- * Return: 0, or an errno from the writeback or odx_copy() when nothing was
- * written.
+ * Return: 0; an errno from the writeback or odx_copy() when nothing was
+ * written; or -EBUSY when the data was written (*@copied says how much) but
+ * cached pages of the destination dirtied meanwhile could not be dropped.
  */
 int odx_offload_copy(struct odx_dev *dev, struct block_device *bdev,
 		     struct odx_tok *tok, u64 token_offset,
@@ -166,12 +180,61 @@ int odx_offload_copy(struct odx_dev *dev, struct block_device *bdev,
 	if (err)
 		return err;
 	err = odx_copy(tok, token_offset, dev, ranges, nr, max, copied, &shared);
-	odx_invalidate_ranges(bdev, ranges, nr, *copied);
 	if (err)
 		return err;
 	atomic64_add(*copied, tok ? &dev->stats.bytes_copied : &dev->stats.bytes_zeroed);
 	atomic64_add(shared, &dev->stats.bytes_shared);
-	return 0;
+	return odx_invalidate_ranges(bdev, ranges, nr, *copied);
+}
+
+/*
+ * A small user buffer pinned before a copy, so that the copy's result can be
+ * delivered whatever the caller does to its mappings meanwhile: an offload
+ * write never fails with EFAULT after it wrote data.
+ */
+struct odx_uout {
+	struct page *pages[2];
+	unsigned long addr;
+	size_t len;
+	int nr;
+};
+
+static int odx_uout_pin(struct odx_uout *o, unsigned long addr, size_t len)
+{
+	int got;
+
+	if (!len || len > PAGE_SIZE || !access_ok((void __user *)addr, len))
+		return -EFAULT;
+	o->addr = addr;
+	o->len = len;
+	o->nr = ((addr + len - 1) >> PAGE_SHIFT) - (addr >> PAGE_SHIFT) + 1;
+	got = pin_user_pages_fast(addr & PAGE_MASK, o->nr, FOLL_WRITE, o->pages);
+	if (got == o->nr)
+		return 0;
+	if (got > 0)
+		unpin_user_pages(o->pages, got);
+	return -EFAULT;
+}
+
+/* Write @src (o->len bytes) to the pinned buffer and unpin it. */
+static void odx_uout_deliver(struct odx_uout *o, const void *src)
+{
+	size_t off = offset_in_page(o->addr), done = 0;
+	int i;
+
+	for (i = 0; i < o->nr; i++) {
+		size_t n = min_t(size_t, o->len - done, PAGE_SIZE - off);
+
+		memcpy_to_page(o->pages[i], off, src + done, n);
+		done += n;
+		off = 0;
+	}
+	unpin_user_pages_dirty_lock(o->pages, o->nr, true);
+}
+
+static void odx_uout_unpin(struct odx_uout *o)
+{
+	unpin_user_pages(o->pages, o->nr);
 }
 
 static int odx_offload_read(struct odx_dev *dev, struct block_device *bdev,
@@ -202,13 +265,20 @@ static int odx_offload_read(struct odx_dev *dev, struct block_device *bdev,
 	return 0;
 }
 
+/*
+ * The result goes to buffers pinned before the copy, so once data is written
+ * the caller always learns how much: the output and @uargs->output_written
+ * are written here, and args->output_written stays 0 for the caller.
+ */
 static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 			     blk_mode_t mode, const struct odx_dsm_req *req,
-			     struct odx_dsm_args *args)
+			     struct odx_dsm_args *args, struct odx_dsm_args __user *uargs)
 {
 	const struct odx_token *token = &req->write.token;
 	struct odx_offload_write_output out;
+	struct odx_uout uout, uwritten;
 	struct odx_tok *tok = NULL;
+	u32 written = sizeof(out);
 	u64 copied = 0;
 	int err;
 
@@ -238,22 +308,31 @@ static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 		}
 	}
 
-	if (clear_user(u64_to_user_ptr(args->output), sizeof(out))) {
-		err = -EFAULT;
-		goto out_put;
-	}
-	err = odx_offload_copy(dev, bdev, tok, req->write.token_offset, req->ranges,
-			       req->nr_ranges, req->total_bytes, &copied);
+	err = odx_uout_pin(&uout, args->output, sizeof(out));
 	if (err)
 		goto out_put;
+	err = odx_uout_pin(&uwritten, (unsigned long)&uargs->output_written,
+			   sizeof(written));
+	if (err)
+		goto out_unpin_output;
+	err = odx_offload_copy(dev, bdev, tok, req->write.token_offset, req->ranges,
+			       req->nr_ranges, req->total_bytes, &copied);
+	if (err && err != -EBUSY)
+		goto out_unpin_written;
 
+	/* Data was written (or none was asked for): say how much, whatever err. */
 	out.length_copied = copied;
 	if (copied < req->total_bytes)
 		out.offload_write_flags |= ODX_OFFLOAD_WRITE_RANGE_TRUNCATED;
-	if (copy_to_user(u64_to_user_ptr(args->output), &out, sizeof(out)))
-		err = -EFAULT;
-	else
-		args->output_written = sizeof(out);
+	odx_uout_deliver(&uout, &out);
+	odx_uout_deliver(&uwritten, &written);
+	goto out_put;
+
+out_unpin_written:
+	odx_uout_unpin(&uwritten);
+out_unpin_output:
+	/* Nothing was written: the output reads as zeros. */
+	odx_uout_deliver(&uout, &out);
 out_put:
 	if (tok)
 		odx_token_put(tok);
@@ -312,7 +391,7 @@ static int odx_ioctl_dsm(struct odx_dev *dev, struct block_device *bdev,
 	if (req->action == ODX_DSM_ACTION_OFFLOAD_READ)
 		err = odx_offload_read(dev, bdev, mode, req, &args, token);
 	else
-		err = odx_offload_write(dev, bdev, mode, req, &args);
+		err = odx_offload_write(dev, bdev, mode, req, &args, uargs);
 	if (args.output_written &&
 	    put_user(args.output_written, &uargs->output_written) && !err) {
 		/* The caller unmapped its arguments meanwhile; take the token back. */

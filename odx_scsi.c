@@ -379,6 +379,11 @@ static int odx_rw(struct odx_scsi_cmd *cmd, bool write, unsigned int cdb_len)
 		err = odx_rw_sync(cmd, pos, len);
 		if (!err)
 			err = odx_store_write(&dev->store, pos, buf, len, GFP_NOIO);
+		/*
+		 * A courtesy to buffered readers: SG_IO writes to a real disk
+		 * leave the host's page cache alone, so a page another writer
+		 * dirtied meanwhile is not this command's error.
+		 */
 		odx_invalidate_ranges(cmd->bdev, &(struct odx_data_set_range){ pos, len },
 				      1, len);
 	} else {
@@ -897,6 +902,9 @@ static int odx_do_wut(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
 		odx_token_put(tok);
 	if (err == -EINTR)
 		return err;
+	/* The data is written; the host's page cache is no SCSI matter (above). */
+	if (err == -EBUSY)
+		err = 0;
 	if (err) {
 		odx_op_failed(cmd, list_id, SA_WRITE_USING_TOKEN, c->immed, err, ASC_RESOURCES);
 		return 0;

@@ -157,8 +157,8 @@ int odx_blk_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
 struct odx_tok;
 int odx_sync_ranges(struct block_device *bdev, const struct odx_data_set_range *ranges,
 		    u32 nr, u64 limit);
-void odx_invalidate_ranges(struct block_device *bdev,
-			   const struct odx_data_set_range *ranges, u32 nr, u64 done);
+int odx_invalidate_ranges(struct block_device *bdev,
+			  const struct odx_data_set_range *ranges, u32 nr, u64 done);
 int odx_offload_mint(struct odx_dev *dev, struct block_device *bdev,
 		     const struct odx_data_set_range *ranges, u32 nr, u32 ttl_ms,
 		     struct odx_offload_read_output *out);
