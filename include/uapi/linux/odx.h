@@ -308,8 +308,14 @@ struct odx_revoke_args {
  *	EDQUOT	the token would take the memory its source device's tokens hold
  *		past the device's budget (/sys/block/odxN/odx/token_bytes_max),
  *		or pin more pages than token_pages_max allows (all devices);
+ *	EBUSY	offload write: the data was copied (the output says how much,
+ *		output_written is 16) but a cached page of the destination that
+ *		someone dirtied during the copy could not be dropped, so buffered
+ *		readers see that page, and its writeback overwrites the copy there;
  *	ENOMEM, EFAULT; EINTR a fatal signal arrived before anything was copied
- *		(after some data, the write returns what was copied).
+ *		(after some data, the write returns what was copied). An offload
+ *		write that wrote data never fails with EFAULT: its output buffer
+ *		and output_written are held before the copy starts.
  * ODX_IOC_RELEASE: end a token now (SCSI DEL_TKN). Errors: EKEYREJECTED (no
  *	live token matches, an expired one included), EFAULT.
  * ODX_IOC_REVOKE: end every token minted on this device before the call (copies
