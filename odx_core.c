@@ -2,8 +2,9 @@
 /*
  * odx: RAM-backed block devices for offloaded data transfer (ODX) token copy.
  *
- * This file holds the devices: module parameters, creation and removal, the
- * gendisk and its bio-based data path onto the page store (odx_store.c).
+ * This file holds the devices: their defaults (module parameters), creation
+ * and removal, the gendisk, its bio-based data path onto the page store
+ * (odx_store.c), its ioctls handed to the fronts, and its sysfs files.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,57 +19,38 @@
 #include <linux/sysfs.h>
 
 #include "odx_compat.h"
-#include "odx_internal.h"
+#include "odx_core.h"
+#include "odx_dev.h"
+#include "odx_dsm.h"
 #include "odx_parse.h"
+#include "odx_scsi.h"
 #include "odx_token.h"
-
-static unsigned int nr_devices = 1;
-module_param(nr_devices, uint, 0444);
-MODULE_PARM_DESC(nr_devices, "Devices to create at load (default 1)");
-
-static unsigned long size_mb = 64;
-module_param(size_mb, ulong, 0444);
-MODULE_PARM_DESC(size_mb, "Size of each device created at load, in MiB (default 64)");
+#include "odx_xfer.h"
 
 static unsigned int odx_block_size = 512;
 module_param_named(block_size, odx_block_size, uint, 0444);
 MODULE_PARM_DESC(block_size, "Default logical block size, 512 or 4096 (default 512)");
 
-unsigned int odx_max_ranges = 64;
+/* Defaults of new devices' settings (struct odx_dev_config). */
+static unsigned int odx_max_ranges = 64;
 module_param_named(max_ranges, odx_max_ranges, uint, 0444);
-MODULE_PARM_DESC(max_ranges, "Ranges per offload request, 1-256 (default 64)");
+MODULE_PARM_DESC(max_ranges, "Default ranges per offload request, 1-256 (default 64)");
 
-u64 odx_max_transfer_bytes = 256ULL << 20;
+static u64 odx_max_transfer_bytes = 256ULL << 20;
 module_param_named(max_transfer_bytes, odx_max_transfer_bytes, ullong, 0444);
-MODULE_PARM_DESC(max_transfer_bytes, "Bytes one offload write copies at most (default 256 MiB)");
+MODULE_PARM_DESC(max_transfer_bytes, "Default bytes one offload write copies at most (default 256 MiB)");
 
-bool odx_allow_cross_device = true;
+static bool odx_allow_cross_device = true;
 module_param_named(allow_cross_device, odx_allow_cross_device, bool, 0644);
-MODULE_PARM_DESC(allow_cross_device, "Accept tokens minted on another odx device (default Y)");
+MODULE_PARM_DESC(allow_cross_device, "Default: accept tokens minted on another odx device (default Y; per device in /sys/block/odxN/odx/allow_cross_device)");
 
-bool odx_share_pages = true;
-EXPORT_SYMBOL_IF_KUNIT(odx_share_pages);
+static bool odx_share_pages = true;
 module_param_named(share_pages, odx_share_pages, bool, 0644);
-MODULE_PARM_DESC(share_pages, "Offload writes share whole pages copy-on-write instead of copying (default Y)");
+MODULE_PARM_DESC(share_pages, "Default: offload writes share whole pages copy-on-write instead of copying (default Y; per device in /sys/block/odxN/odx/share_pages)");
 
-bool odx_ddpt_quirk;
+static bool odx_ddpt_quirk;
 module_param_named(ddpt_quirk, odx_ddpt_quirk, bool, 0644);
-MODULE_PARM_DESC(ddpt_quirk, "SCSI: read block device range descriptors one byte early, as ddpt 0.97 writes them; not T10 (default N)");
-
-module_param_named(max_tokens, odx_token_limits.max_tokens, ulong, 0444);
-MODULE_PARM_DESC(max_tokens, "Live tokens at most, all devices together (default 131072)");
-module_param_named(token_pages_max, odx_token_limits.max_pages, ulong, 0444);
-MODULE_PARM_DESC(token_pages_max, "Pages all tokens together may pin (default 262144 = 1 GiB)");
-module_param_named(max_token_bytes, odx_token_limits.max_token_bytes, ullong, 0444);
-MODULE_PARM_DESC(max_token_bytes, "Bytes one token covers at most (default 256 MiB)");
-module_param_named(default_ttl_ms, odx_token_limits.default_ttl_ms, uint, 0444);
-MODULE_PARM_DESC(default_ttl_ms, "Token lifetime for TimeToLive 0, in ms (default 30000)");
-module_param_named(max_ttl_ms, odx_token_limits.max_ttl_ms, uint, 0444);
-MODULE_PARM_DESC(max_ttl_ms, "Longest token lifetime, in ms (default 3600000)");
-module_param_named(token_bytes_max, odx_token_limits.dev_bytes_max, ulong, 0644);
-MODULE_PARM_DESC(token_bytes_max, "Bytes the tokens of one device may hold, for devices created from now on (default 1 GiB; per device in /sys/block/odxN/odx/token_bytes_max)");
-module_param_named(token_age_max_ms, odx_token_limits.dev_age_max_ms, uint, 0644);
-MODULE_PARM_DESC(token_age_max_ms, "Absolute token lifetime, in ms, 0 = none, for devices created from now on (default 0; per device in /sys/block/odxN/odx/token_age_max_ms)");
+MODULE_PARM_DESC(ddpt_quirk, "Default: SCSI reads block device range descriptors one byte early, as ddpt 0.97 writes them; not T10 (default N; per device in /sys/block/odxN/odx/ddpt_quirk)");
 
 /* The block major all odx disks carry; minor N is /dev/odxN. */
 static int odx_major;
@@ -123,16 +105,15 @@ int odx_validate_params(const struct odx_device_params *p, const char **why)
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_validate_params);
 
-/**
- * odx_dev_designator() - the device's identification descriptor (28 bytes)
- * @dev: the device
- * @desc: 28 bytes to fill: a 4-byte designation descriptor header and a NAA
- *	IEEE Registered Extended designator, stable for the device's index, then
- *	zero padding. Tokens carry it as their creator; SCSI VPD 0x83 reports it.
+/*
+ * The device's identification descriptor (28 bytes) into @desc: a 4-byte
+ * designation descriptor header and a NAA IEEE Registered Extended designator,
+ * stable for the device's index, then zero padding. Tokens carry it as their
+ * creator; SCSI VPD 0x83 reports it.
  */
-void odx_dev_designator(const struct odx_dev *dev, u8 *desc)
+static void odx_dev_designator(const struct odx_dev *dev, u8 *desc)
 {
-	memset(desc, 0, 28);
+	memset(desc, 0, ODX_DESIGNATOR_LEN);
 	desc[0] = 0x01;		/* code set: binary */
 	desc[1] = 0x03;		/* association: logical unit; type: NAA */
 	desc[3] = 16;
@@ -142,36 +123,6 @@ void odx_dev_designator(const struct odx_dev *dev, u8 *desc)
 	desc[9] = 'd';
 	desc[10] = 'x';
 	put_unaligned_be32(dev->index, desc + 16);
-}
-
-/**
- * odx_fill_caps() - the device's copy offload capabilities
- * @dev: the device
- * @caps: filled (all of it, reserved fields zeroed)
- */
-void odx_fill_caps(const struct odx_dev *dev, struct odx_caps *caps)
-{
-	u64 per_desc = min_t(u64, dev->size_bytes, odx_token_limits.max_token_bytes);
-
-	memset(caps, 0, sizeof(*caps));
-	caps->version = ODX_CAPS_VERSION;
-	caps->size = sizeof(*caps);
-	caps->maximum_token_lifetime = odx_token_limits.max_ttl_ms / 1000;
-	caps->default_token_lifetime = odx_token_limits.default_ttl_ms / 1000;
-	caps->maximum_transfer_size = odx_max_transfer_bytes;
-	caps->optimal_transfer_count = min(odx_max_transfer_bytes,
-					   odx_token_limits.max_token_bytes);
-	caps->maximum_data_descriptors = odx_max_ranges;
-	caps->maximum_transfer_length_per_descriptor =
-		min_t(u64, per_desc / dev->block_size, U32_MAX);
-	caps->optimal_transfer_length_per_descriptor =
-		caps->maximum_transfer_length_per_descriptor;
-	caps->optimal_transfer_length_granularity = PAGE_SIZE / dev->block_size;
-	caps->block_size = dev->block_size;
-	caps->features = ODX_CAP_POINT_IN_TIME | ODX_CAP_ZERO_TOKEN | ODX_CAP_RELEASE |
-			 ODX_CAP_REVOKE |
-			 (READ_ONCE(odx_allow_cross_device) ? ODX_CAP_CROSS_DEVICE : 0);
-	caps->maximum_token_size = odx_token_limits.max_token_bytes;
 }
 
 static void odx_submit_bio(struct bio *bio)
@@ -241,6 +192,20 @@ static void odx_free_disk(struct gendisk *disk)
 	kfree(dev);
 }
 
+/* The fronts' ioctls: DSM (offload), then SCSI (SG_IO). */
+static int odx_blk_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct odx_dev *dev = bdev->bd_disk->private_data;
+	void __user *uarg = (void __user *)arg;
+	int err;
+
+	err = odx_dsm_ioctl(dev, bdev, mode, cmd, uarg);
+	if (err != -ENOTTY)
+		return err;
+	return odx_scsi_ioctl(dev, bdev, mode, cmd, uarg);
+}
+
 static const struct block_device_operations odx_fops = {
 	.owner		= THIS_MODULE,
 	.submit_bio	= odx_submit_bio,
@@ -255,6 +220,115 @@ static struct odx_dev *odx_dev_from_kobj(struct kobject *kobj)
 	return dev_to_disk(kobj_to_dev(kobj))->private_data;
 }
 
+/*
+ * A number in struct odx_dev shown as a sysfs file: a counter, or a setting
+ * (writable with @store). One value per file.
+ */
+enum odx_num_type { ODX_NUM_A64, ODX_NUM_ALONG, ODX_NUM_ULONG, ODX_NUM_U32, ODX_NUM_BOOL };
+
+struct odx_num_attr {
+	struct device_attribute dattr;
+	size_t offset;
+	enum odx_num_type type;
+};
+
+static ssize_t odx_num_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	struct odx_num_attr *na = container_of(attr, struct odx_num_attr, dattr);
+	void *p = (void *)odx_dev_from_kobj(&d->kobj) + na->offset;
+
+	switch (na->type) {
+	case ODX_NUM_A64:
+		return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(p));
+	case ODX_NUM_ALONG:
+		return sysfs_emit(buf, "%ld\n", atomic_long_read(p));
+	case ODX_NUM_ULONG:
+		return sysfs_emit(buf, "%lu\n", READ_ONCE(*(unsigned long *)p));
+	case ODX_NUM_U32:
+		return sysfs_emit(buf, "%u\n", READ_ONCE(*(u32 *)p));
+	case ODX_NUM_BOOL:
+		return sysfs_emit(buf, "%d\n", READ_ONCE(*(bool *)p));
+	}
+	return -EINVAL;
+}
+
+/*
+ * Settings change between requests: each request reads a setting once. A
+ * lower token budget refuses new tokens until enough old ones end; it ends
+ * none. A token age cap applies to tokens minted from then on.
+ */
+static ssize_t odx_num_store(struct device *d, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct odx_num_attr *na = container_of(attr, struct odx_num_attr, dattr);
+	void *p = (void *)odx_dev_from_kobj(&d->kobj) + na->offset;
+	unsigned long ul;
+	bool b;
+	u32 v;
+	int err;
+
+	switch (na->type) {
+	case ODX_NUM_ULONG:
+		err = kstrtoul(buf, 0, &ul);
+		if (!err && ul > LONG_MAX)
+			err = -EINVAL;
+		if (!err)
+			WRITE_ONCE(*(unsigned long *)p, ul);
+		break;
+	case ODX_NUM_U32:
+		err = kstrtou32(buf, 0, &v);
+		if (!err)
+			WRITE_ONCE(*(u32 *)p, v);
+		break;
+	case ODX_NUM_BOOL:
+		err = kstrtobool(buf, &b);
+		if (!err)
+			WRITE_ONCE(*(bool *)p, b);
+		break;
+	default:
+		err = -EINVAL;
+		break;
+	}
+	return err ?: count;
+}
+
+#define ODX_NUM(_name, _field, _type) {						\
+	.dattr = __ATTR(_name, 0444, odx_num_show, NULL),			\
+	.offset = offsetof(struct odx_dev, _field),				\
+	.type = _type,								\
+}
+
+#define ODX_SETTING(_name, _field, _type) {					\
+	.dattr = __ATTR(_name, 0644, odx_num_show, odx_num_store),		\
+	.offset = offsetof(struct odx_dev, _field),				\
+	.type = _type,								\
+}
+
+static struct odx_num_attr odx_num_attrs[] = {
+	ODX_NUM(index, index, ODX_NUM_U32),
+	ODX_NUM(block_size, block_size, ODX_NUM_U32),
+	/* The token table's counters. */
+	ODX_NUM(tokens_minted, src.stats.tokens_minted, ODX_NUM_A64),
+	ODX_NUM(tokens_live, src.stats.tokens_live, ODX_NUM_ULONG),
+	ODX_NUM(tokens_expired, src.stats.tokens_expired, ODX_NUM_A64),
+	ODX_NUM(tokens_released, src.stats.tokens_released, ODX_NUM_A64),
+	ODX_NUM(tokens_revoked, src.stats.tokens_revoked, ODX_NUM_A64),
+	ODX_NUM(token_pages, src.stats.token_pages, ODX_NUM_ULONG),
+	/* Bytes the live tokens minted here hold, charged to token_bytes_max. */
+	ODX_NUM(token_bytes, src.token_bytes, ODX_NUM_ALONG),
+	/* The engine's counters. */
+	ODX_NUM(invalid_token_uses, stats.invalid_token_uses, ODX_NUM_A64),
+	ODX_NUM(bytes_copied, stats.bytes_copied, ODX_NUM_A64),
+	ODX_NUM(bytes_shared, stats.bytes_shared, ODX_NUM_A64),
+	ODX_NUM(bytes_zeroed, stats.bytes_zeroed, ODX_NUM_A64),
+	/* Settings. */
+	ODX_SETTING(token_bytes_max, src.token_bytes_max, ODX_NUM_ULONG),
+	ODX_SETTING(token_age_max_ms, src.token_age_max_ms, ODX_NUM_U32),
+	ODX_SETTING(share_pages, config.share_pages, ODX_NUM_BOOL),
+	ODX_SETTING(allow_cross_device, config.allow_cross_device, ODX_NUM_BOOL),
+	ODX_SETTING(ddpt_quirk, config.ddpt_quirk, ODX_NUM_BOOL),
+};
+
 static ssize_t pages_show(struct device *d, struct device_attribute *attr, char *buf)
 {
 	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
@@ -263,165 +337,61 @@ static ssize_t pages_show(struct device *d, struct device_attribute *attr, char 
 }
 static DEVICE_ATTR_RO(pages);
 
-static ssize_t index_show(struct device *d, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", odx_dev_from_kobj(&d->kobj)->index);
-}
-static DEVICE_ATTR_RO(index);
-
-/* A counter of struct odx_dev_stats shown as a sysfs file. */
-struct odx_stat_attr {
+/* A field of struct odx_caps (what ODX_IOC_CAPS reports) as a sysfs file. */
+struct odx_caps_attr {
 	struct device_attribute dattr;
 	size_t offset;
-	bool atomic;
+	unsigned int size;
 };
 
-static ssize_t odx_stat_show(struct device *d, struct device_attribute *attr,
-			     char *buf)
+static ssize_t odx_caps_show(struct device *d, struct device_attribute *attr, char *buf)
 {
-	struct odx_stat_attr *sa = container_of(attr, struct odx_stat_attr, dattr);
-	void *p = (void *)&odx_dev_from_kobj(&d->kobj)->stats + sa->offset;
-
-	if (sa->atomic)
-		return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(p));
-	return sysfs_emit(buf, "%lu\n", READ_ONCE(*(unsigned long *)p));
-}
-
-#define ODX_STAT(_str, _field, _atomic) {					\
-	.dattr = { .attr = { .name = _str, .mode = 0444 }, .show = odx_stat_show }, \
-	.offset = offsetof(struct odx_dev_stats, _field),			\
-	.atomic = _atomic,							\
-}
-
-static struct odx_stat_attr odx_stat_attrs[] = {
-	ODX_STAT("tokens_minted", tokens_minted, true),
-	ODX_STAT("tokens_live", tokens_live, false),
-	ODX_STAT("tokens_expired", tokens_expired, true),
-	ODX_STAT("tokens_released", tokens_released, true),
-	ODX_STAT("tokens_revoked", tokens_revoked, true),
-	ODX_STAT("invalid_token_uses", invalid_token_uses, true),
-	ODX_STAT("bytes_copied", bytes_copied, true),
-	ODX_STAT("bytes_shared", bytes_shared, true),
-	ODX_STAT("bytes_zeroed", bytes_zeroed, true),
-	ODX_STAT("token_pages", token_pages, false),
-};
-
-static ssize_t block_size_show(struct device *d, struct device_attribute *attr,
-			       char *buf)
-{
-	return sysfs_emit(buf, "%u\n", odx_dev_from_kobj(&d->kobj)->block_size);
-}
-static DEVICE_ATTR_RO(block_size);
-
-/* The limits, as ODX_IOC_CAPS reports them, one "name value" per line. */
-static ssize_t limits_show(struct device *d, struct device_attribute *attr, char *buf)
-{
+	struct odx_caps_attr *ca = container_of(attr, struct odx_caps_attr, dattr);
 	struct odx_caps c;
+	void *p = (void *)&c + ca->offset;
 
-	odx_fill_caps(odx_dev_from_kobj(&d->kobj), &c);
-	return sysfs_emit(buf,
-			  "maximum_token_lifetime %u\ndefault_token_lifetime %u\n"
-			  "maximum_transfer_size %llu\noptimal_transfer_count %llu\n"
-			  "maximum_data_descriptors %u\n"
-			  "maximum_transfer_length_per_descriptor %u\n"
-			  "optimal_transfer_length_per_descriptor %u\n"
-			  "optimal_transfer_length_granularity %u\n"
-			  "maximum_token_size %llu\nfeatures 0x%x\n",
-			  c.maximum_token_lifetime, c.default_token_lifetime,
-			  c.maximum_transfer_size, c.optimal_transfer_count,
-			  c.maximum_data_descriptors,
-			  c.maximum_transfer_length_per_descriptor,
-			  c.optimal_transfer_length_per_descriptor,
-			  c.optimal_transfer_length_granularity,
-			  c.maximum_token_size, c.features);
-}
-static DEVICE_ATTR_RO(limits);
-
-static_assert(ARRAY_SIZE(odx_stat_attrs) == 10);
-
-/* Bytes the live tokens of this device hold (charged to token_bytes_max). */
-static ssize_t token_bytes_show(struct device *d, struct device_attribute *attr,
-				char *buf)
-{
-	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
-
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&dev->token_bytes));
-}
-static DEVICE_ATTR_RO(token_bytes);
-
-/*
- * The budget of token_bytes. Lowering it below what is held refuses new tokens
- * until enough of the old ones end; it ends none.
- */
-static ssize_t token_bytes_max_show(struct device *d, struct device_attribute *attr,
-				    char *buf)
-{
-	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
-
-	return sysfs_emit(buf, "%lu\n", READ_ONCE(dev->token_bytes_max));
+	odx_xfer_caps(odx_dev_from_kobj(&d->kobj), &c);
+	if (ca->size == sizeof(u64))
+		return sysfs_emit(buf, "%llu\n", *(u64 *)p);
+	return sysfs_emit(buf, "%u\n", *(u32 *)p);
 }
 
-static ssize_t token_bytes_max_store(struct device *d, struct device_attribute *attr,
-				     const char *buf, size_t count)
-{
-	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
-	unsigned long v;
-	int err;
-
-	err = kstrtoul(buf, 0, &v);
-	if (err)
-		return err;
-	if (v > LONG_MAX)
-		return -EINVAL;
-	WRITE_ONCE(dev->token_bytes_max, v);
-	return count;
-}
-static DEVICE_ATTR_RW(token_bytes_max);
-
-/* Absolute lifetime, in ms, of tokens minted from now on; 0 = none. */
-static ssize_t token_age_max_ms_show(struct device *d, struct device_attribute *attr,
-				     char *buf)
-{
-	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
-
-	return sysfs_emit(buf, "%u\n", READ_ONCE(dev->token_age_max_ms));
+#define ODX_CAPS(_str, _field, _size) {					\
+	.dattr = { .attr = { .name = _str, .mode = 0444 }, .show = odx_caps_show }, \
+	.offset = offsetof(struct odx_caps, _field),				\
+	.size = _size,								\
 }
 
-static ssize_t token_age_max_ms_store(struct device *d, struct device_attribute *attr,
-				      const char *buf, size_t count)
-{
-	struct odx_dev *dev = odx_dev_from_kobj(&d->kobj);
-	u32 v;
-	int err;
-
-	err = kstrtou32(buf, 0, &v);
-	if (err)
-		return err;
-	WRITE_ONCE(dev->token_age_max_ms, v);
-	return count;
-}
-static DEVICE_ATTR_RW(token_age_max_ms);
-
-static struct attribute *odx_disk_attrs[] = {
-	&dev_attr_pages.attr,
-	&dev_attr_index.attr,
-	&dev_attr_block_size.attr,
-	&dev_attr_limits.attr,
-	&dev_attr_token_bytes.attr,
-	&dev_attr_token_bytes_max.attr,
-	&dev_attr_token_age_max_ms.attr,
-	&odx_stat_attrs[0].dattr.attr,
-	&odx_stat_attrs[1].dattr.attr,
-	&odx_stat_attrs[2].dattr.attr,
-	&odx_stat_attrs[3].dattr.attr,
-	&odx_stat_attrs[4].dattr.attr,
-	&odx_stat_attrs[5].dattr.attr,
-	&odx_stat_attrs[6].dattr.attr,
-	&odx_stat_attrs[7].dattr.attr,
-	&odx_stat_attrs[8].dattr.attr,
-	&odx_stat_attrs[9].dattr.attr,
-	NULL,
+static struct odx_caps_attr odx_caps_attrs[] = {
+	ODX_CAPS("maximum_token_lifetime", maximum_token_lifetime, 4),
+	ODX_CAPS("default_token_lifetime", default_token_lifetime, 4),
+	ODX_CAPS("maximum_transfer_size", maximum_transfer_size, 8),
+	ODX_CAPS("optimal_transfer_count", optimal_transfer_count, 8),
+	ODX_CAPS("maximum_data_descriptors", maximum_data_descriptors, 4),
+	ODX_CAPS("maximum_transfer_length_per_descriptor",
+		 maximum_transfer_length_per_descriptor, 4),
+	ODX_CAPS("optimal_transfer_length_per_descriptor",
+		 optimal_transfer_length_per_descriptor, 4),
+	ODX_CAPS("optimal_transfer_length_granularity",
+		 optimal_transfer_length_granularity, 4),
+	ODX_CAPS("maximum_token_size", maximum_token_size, 8),
+	ODX_CAPS("features", features, 4),
 };
+
+static struct attribute *odx_disk_attrs[1 + ARRAY_SIZE(odx_num_attrs) +
+					ARRAY_SIZE(odx_caps_attrs) + 1];
+
+static void odx_disk_attrs_init(void)
+{
+	unsigned int i, n = 0;
+
+	odx_disk_attrs[n++] = &dev_attr_pages.attr;
+	for (i = 0; i < ARRAY_SIZE(odx_num_attrs); i++)
+		odx_disk_attrs[n++] = &odx_num_attrs[i].dattr.attr;
+	for (i = 0; i < ARRAY_SIZE(odx_caps_attrs); i++)
+		odx_disk_attrs[n++] = &odx_caps_attrs[i].dattr.attr;
+	odx_disk_attrs[n] = NULL;
+}
 
 static const struct attribute_group odx_disk_group = {
 	.name	= "odx",
@@ -434,14 +404,66 @@ static const struct attribute_group *odx_disk_groups[] = {
 };
 
 /**
+ * odx_dev_default_settings() - the settings of a new device
+ * @set: filled from the module parameters
+ */
+void odx_dev_default_settings(struct odx_dev_settings *set)
+{
+	*set = (struct odx_dev_settings) {
+		.config = {
+			.max_ranges = odx_max_ranges,
+			.max_transfer_bytes = odx_max_transfer_bytes,
+			.allow_cross_device = READ_ONCE(odx_allow_cross_device),
+			.share_pages = READ_ONCE(odx_share_pages),
+			.ddpt_quirk = READ_ONCE(odx_ddpt_quirk),
+		},
+		.token_bytes_max = READ_ONCE(odx_token_limits.dev_bytes_max),
+		.token_age_max_ms = READ_ONCE(odx_token_limits.dev_age_max_ms),
+	};
+}
+
+/* Apply @set to @dev; requests in flight see the old or the new values. */
+static void odx_dev_apply(struct odx_dev *dev, const struct odx_dev_settings *set)
+{
+	WRITE_ONCE(dev->config.max_ranges, set->config.max_ranges);
+	WRITE_ONCE(dev->config.max_transfer_bytes, set->config.max_transfer_bytes);
+	WRITE_ONCE(dev->config.allow_cross_device, set->config.allow_cross_device);
+	WRITE_ONCE(dev->config.share_pages, set->config.share_pages);
+	WRITE_ONCE(dev->config.ddpt_quirk, set->config.ddpt_quirk);
+	WRITE_ONCE(dev->src.token_bytes_max, set->token_bytes_max);
+	WRITE_ONCE(dev->src.token_age_max_ms, set->token_age_max_ms);
+}
+
+/**
+ * odx_dev_configure() - change a device's settings
+ * @index: the device
+ * @set: the new settings (checked by the caller: see odx_dev_check_settings())
+ *
+ * Return: 0 or -ENODEV.
+ */
+int odx_dev_configure(u32 index, const struct odx_dev_settings *set)
+{
+	struct odx_dev *dev;
+
+	mutex_lock(&odx_devices_lock);
+	dev = idr_find(&odx_devices, index);
+	if (dev)
+		odx_dev_apply(dev, set);
+	mutex_unlock(&odx_devices_lock);
+	return dev ? 0 : -ENODEV;
+}
+
+/**
  * odx_dev_create() - create and register a device
  * @p: parameters; block_size 0 takes the default; on success p->index is set
+ * @set: its settings, or NULL for the defaults (odx_dev_default_settings())
  *
  * Return: 0, or -EINVAL (bad parameters), -EEXIST (index in use), -ENOSPC (no
  * free index), -ENOMEM, or what add_disk() returned.
  */
-int odx_dev_create(struct odx_device_params *p)
+int odx_dev_create(struct odx_device_params *p, const struct odx_dev_settings *set)
 {
+	struct odx_dev_settings defaults;
 	struct queue_limits lim = { };
 	struct odx_dev *dev;
 	struct gendisk *disk;
@@ -461,9 +483,16 @@ int odx_dev_create(struct odx_device_params *p)
 		return -ENOMEM;
 	dev->block_size = p->block_size;
 	dev->size_bytes = p->size_bytes;
-	odx_token_dev_init(dev);
-	odx_scsi_init(dev);
 	odx_store_init(&dev->store);
+	odx_source_init(&dev->src, &dev->store, dev->block_size, dev->size_bytes);
+	if (!set) {
+		odx_dev_default_settings(&defaults);
+		set = &defaults;
+	}
+	odx_dev_apply(dev, set);
+	err = odx_scsi_init(dev);
+	if (err)
+		goto out_free_dev;
 
 	mutex_lock(&odx_devices_lock);
 	if (p->index == ODX_INDEX_ANY)
@@ -475,6 +504,7 @@ int odx_dev_create(struct odx_device_params *p)
 		goto out_unlock;
 	}
 	dev->index = index;
+	odx_dev_designator(dev, dev->src.designator);
 
 	lim.logical_block_size = dev->block_size;
 	lim.physical_block_size = PAGE_SIZE;
@@ -512,6 +542,7 @@ out_remove_index:
 out_unlock:
 	mutex_unlock(&odx_devices_lock);
 	odx_scsi_destroy(dev);
+out_free_dev:
 	odx_store_destroy(&dev->store);
 	kfree(dev);
 	return err;
@@ -527,7 +558,7 @@ static void odx_dev_unregister(struct odx_dev *dev)
 	lockdep_assert_held(&odx_devices_lock);
 	idr_remove(&odx_devices, dev->index);
 	/* Nobody has the device open: no offload request is in flight. */
-	odx_token_revoke_dev(dev);
+	odx_xfer_revoke(dev);
 	del_gendisk(dev->disk);
 }
 
@@ -585,96 +616,35 @@ static void odx_remove_all(void)
 	}
 }
 
-static int __init odx_init(void)
+/**
+ * odx_devices_init() - check the defaults and register the block major
+ *
+ * Return: 0, -EINVAL for a bad default, or register_blkdev()'s error.
+ */
+int odx_devices_init(void)
 {
-	struct odx_device_params p = { };
-	unsigned int i;
-	int err;
-
-	if (nr_devices > ODX_MAX_DEVICES) {
-		pr_err("nr_devices must be at most %u\n", ODX_MAX_DEVICES);
-		return -EINVAL;
-	}
-	if (size_mb > ODX_MAX_DEVICE_BYTES >> 20) {
-		pr_err("size_mb must be at most %llu\n", ODX_MAX_DEVICE_BYTES >> 20);
-		return -EINVAL;
-	}
 	if (odx_block_size != 512 && odx_block_size != 4096) {
 		pr_err("block_size must be 512 or 4096\n");
 		return -EINVAL;
 	}
-
 	if (!odx_max_ranges || odx_max_ranges > ODX_MAX_RANGES_LIMIT) {
 		pr_err("max_ranges must be 1-%u\n", ODX_MAX_RANGES_LIMIT);
 		return -EINVAL;
 	}
-	if (!odx_max_transfer_bytes || odx_max_transfer_bytes % 4096 ||
-	    !odx_token_limits.max_token_bytes || odx_token_limits.max_token_bytes % 4096) {
-		pr_err("max_transfer_bytes and max_token_bytes must be non-zero multiples of 4096\n");
+	if (!odx_max_transfer_bytes || odx_max_transfer_bytes % 4096) {
+		pr_err("max_transfer_bytes must be a non-zero multiple of 4096\n");
 		return -EINVAL;
 	}
-	if (!odx_token_limits.max_ttl_ms ||
-	    odx_token_limits.default_ttl_ms > odx_token_limits.max_ttl_ms) {
-		pr_err("default_ttl_ms must not exceed max_ttl_ms, which must not be 0\n");
-		return -EINVAL;
-	}
-
-	err = odx_store_module_init();
-	if (err)
-		return err;
-
-	err = odx_tokens_init();
-	if (err)
-		goto out_exit_store;
-
+	odx_disk_attrs_init();
 	odx_major = register_blkdev(0, "odx");
-	if (odx_major < 0) {
-		err = odx_major;
-		goto out_exit_tokens;
-	}
-
-	err = odx_ctl_init();
-	if (err)
-		goto out_unregister_blkdev;
-
-	for (i = 0; i < nr_devices; i++) {
-		p = (struct odx_device_params) {
-			.size_bytes = (u64)size_mb << 20,
-			.index = i,
-		};
-		err = odx_dev_create(&p);
-		if (err) {
-			pr_err("cannot create odx%u: %d\n", i, err);
-			goto out_remove_all;
-		}
-	}
-	return 0;
-
-out_remove_all:
-	odx_remove_all();
-	odx_ctl_exit();
-out_unregister_blkdev:
-	unregister_blkdev(odx_major, "odx");
-out_exit_tokens:
-	odx_tokens_exit();
-out_exit_store:
-	/* Waits for the deferred page frees, which run module code. */
-	odx_store_module_exit();
-	return err;
+	return odx_major < 0 ? odx_major : 0;
 }
 
-static void __exit odx_exit(void)
+/**
+ * odx_devices_exit() - remove every device and release the block major
+ */
+void odx_devices_exit(void)
 {
-	odx_ctl_exit();
 	odx_remove_all();
 	unregister_blkdev(odx_major, "odx");
-	odx_tokens_exit();
-	/* Waits for the deferred page frees, which run module code. */
-	odx_store_module_exit();
 }
-
-module_init(odx_init);
-module_exit(odx_exit);
-MODULE_DESCRIPTION("odx: RAM block devices with ODX token copy");
-MODULE_LICENSE("GPL");
-MODULE_VERSION(ODX_VERSION);

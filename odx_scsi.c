@@ -28,9 +28,10 @@
 #include <scsi/scsi_proto.h>
 #include <scsi/sg.h>
 
-#include "odx_internal.h"
+#include "odx_dev.h"
 #include "odx_parse.h"
-#include "odx_token.h"
+#include "odx_scsi.h"
+#include "odx_xfer.h"
 
 /* Largest data transfer of one SG_IO. */
 #define ODX_SCSI_MAX_DATA	SZ_8M
@@ -93,7 +94,7 @@ static void odx_sense_field(struct odx_scsi_cmd *cmd, u8 key, u16 asc, bool in_c
 	}
 	memset(s, 0, sizeof(cmd->sense));
 	cmd->status = SAM_STAT_CHECK_CONDITION;
-	if (READ_ONCE(cmd->dev->scsi.d_sense)) {
+	if (READ_ONCE(cmd->dev->scsi->d_sense)) {
 		s[0] = 0x72;
 		s[1] = key;
 		s[2] = asc >> 8;
@@ -215,7 +216,7 @@ static int odx_inquiry(struct odx_scsi_cmd *cmd)
 		return odx_data_in(cmd, r, 74, alloc);
 	}
 
-	odx_fill_caps(dev, &caps);
+	odx_xfer_caps(dev, &caps);
 	r[1] = cmd->cdb[2];
 	switch (cmd->cdb[2]) {
 	case 0x00:		/* supported VPD pages */
@@ -228,7 +229,7 @@ static int odx_inquiry(struct odx_scsi_cmd *cmd)
 	case 0x83:		/* device identification */
 		d = r + 4;
 		/* NAA designator, the token's creator descriptor (20 bytes). */
-		odx_dev_designator(dev, d);
+		memcpy(d, dev->src.designator, ODX_DESIGNATOR_LEN);
 		memset(d + 20, 0, 8);
 		d += 20;
 		/* T10 vendor ID designator: vendor, product, index. */
@@ -252,7 +253,7 @@ static int odx_inquiry(struct odx_scsi_cmd *cmd)
 		 * USING TOKEN takes whole (SBC-4), the smaller of the token and the
 		 * transfer limits; then the optimal transfer count.
 		 */
-		put_unaligned_be64(div_u64(min(odx_token_limits.max_token_bytes,
+		put_unaligned_be64(div_u64(min(odx_xfer_max_token_bytes(),
 					       caps.maximum_transfer_size),
 					   dev->block_size), d + 20);
 		put_unaligned_be64(div_u64(caps.optimal_transfer_count, dev->block_size),
@@ -334,7 +335,7 @@ static int odx_rw_sync(struct odx_scsi_cmd *cmd, u64 pos, u64 len)
 {
 	struct odx_data_set_range r = { pos, len };
 
-	return odx_sync_ranges(cmd->bdev, &r, 1, len);
+	return odx_xfer_sync(cmd->bdev, &r, 1, len);
 }
 
 /* READ and WRITE (10/12/16): data through the caller's buffer, like O_DIRECT. */
@@ -384,8 +385,8 @@ static int odx_rw(struct odx_scsi_cmd *cmd, bool write, unsigned int cdb_len)
 		 * leave the host's page cache alone, so a page another writer
 		 * dirtied meanwhile is not this command's error.
 		 */
-		odx_invalidate_ranges(cmd->bdev, &(struct odx_data_set_range){ pos, len },
-				      1, len);
+		odx_xfer_invalidate(cmd->bdev, &(struct odx_data_set_range){ pos, len },
+				    1, len);
 	} else {
 		buf = kvmalloc(len, GFP_KERNEL);
 		if (!buf)
@@ -413,7 +414,7 @@ static unsigned int odx_control_page(struct odx_scsi_cmd *cmd, u8 *p, u8 pc)
 	if (pc == 1)
 		p[2] = 0x04;	/* only D_SENSE can change */
 	else if (pc == 0)
-		p[2] = READ_ONCE(cmd->dev->scsi.d_sense) ? 0x04 : 0;
+		p[2] = READ_ONCE(cmd->dev->scsi->d_sense) ? 0x04 : 0;
 	if (pc != 1)
 		put_unaligned_be16(0xffff, p + 8);	/* busy timeout: unlimited */
 	return 12;
@@ -487,7 +488,7 @@ static int odx_mode_select(struct odx_scsi_cmd *cmd, bool is10)
 	if (ret < 0)
 		odx_fault_sense(cmd, &f);
 	else if (ret)
-		WRITE_ONCE(cmd->dev->scsi.d_sense, d_sense);
+		WRITE_ONCE(cmd->dev->scsi->d_sense, d_sense);
 	kvfree(pl);
 	return 0;
 }
@@ -686,7 +687,7 @@ static struct odx_scsi_list *odx_list_slot(struct odx_scsi *s, struct pid *owner
 static void odx_list_record(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, u8 copy_status,
 			    u64 count, const struct odx_token *token)
 {
-	struct odx_scsi *s = &cmd->dev->scsi;
+	struct odx_scsi *s = cmd->dev->scsi;
 	struct pid *owner = odx_opener();
 	struct odx_scsi_list *l;
 
@@ -719,37 +720,43 @@ static void odx_scsi_limits(const struct odx_dev *dev, struct odx_scsi_limits *l
 {
 	lim->block_size = dev->block_size;
 	lim->nr_blocks = odx_nr_blocks(dev);
-	lim->max_ranges = READ_ONCE(odx_max_ranges);
-	lim->max_ito = odx_token_limits.max_ttl_ms / 1000;
-	lim->ddpt_quirk = READ_ONCE(odx_ddpt_quirk);
+	lim->max_ranges = READ_ONCE(dev->config.max_ranges);
+	lim->max_ito = odx_xfer_max_ttl_s();
+	lim->ddpt_quirk = READ_ONCE(dev->config.ddpt_quirk);
 }
 
-/* Sense for an errno from the token engine or the copy. */
-static void odx_errno_sense(struct odx_scsi_cmd *cmd, int err, u16 resources)
-{
-	switch (err) {
-	case -ENOSPC:
-	case -EDQUOT:
-		odx_sense(cmd, ILLEGAL_REQUEST, resources);
-		break;
-	case -ENOMEM:
-		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
-		break;
-	default:
-		odx_sense(cmd, ABORTED_COMMAND, ASC_INTERNAL);
-		break;
-	}
-}
+/* The engine's statuses as SCSI answers. */
+static const struct odx_scsi_answer {
+	u8 key;
+	u16 asc;
+	bool op_failed;		/* a failed copy operation, kept for RRTI */
+} odx_scsi_answers[ODX_XFER_NR_STATUS] = {
+	[ODX_XFER_TOKEN_UNKNOWN]	= { ILLEGAL_REQUEST, ASC_TOKEN(TOK_UNKNOWN) },
+	[ODX_XFER_TOKEN_EXPIRED]	= { ILLEGAL_REQUEST, ASC_TOKEN(TOK_EXPIRED) },
+	[ODX_XFER_TOKEN_RELEASED]	= { ILLEGAL_REQUEST, ASC_TOKEN(TOK_DELETED) },
+	[ODX_XFER_TOKEN_REVOKED]	= { ILLEGAL_REQUEST, ASC_TOKEN(TOK_REVOKED) },
+	[ODX_XFER_TOKEN_TYPE]		= { ILLEGAL_REQUEST, ASC_TOKEN(TOK_UNSUPPORTED) },
+	[ODX_XFER_REMOTE]		= { ILLEGAL_REQUEST, ASC_TOKEN(TOK_REMOTE) },
+	[ODX_XFER_TOO_MANY_TOKENS]	= { ILLEGAL_REQUEST, ASC_NO_ROD_TOKEN, true },
+	[ODX_XFER_OVER_BUDGET]		= { ILLEGAL_REQUEST, ASC_NO_ROD_TOKEN, true },
+	[ODX_XFER_NO_MEMORY]		= { ABORTED_COMMAND, ASC_RESOURCES, true },
+	[ODX_XFER_IO_ERROR]		= { ABORTED_COMMAND, ASC_INTERNAL, true },
+};
 
 /*
- * A copy operation that passed its checks failed: CHECK CONDITION, and the
- * outcome kept for RECEIVE ROD TOKEN INFORMATION. With IMMED the command itself
- * was accepted (GOOD); the failure is RRTI's to tell.
+ * Answer a copy operation the engine did not do: CHECK CONDITION. A failure
+ * of the operation itself (not of its token) is kept for RECEIVE ROD TOKEN
+ * INFORMATION; with IMMED the command was accepted (GOOD) and the failure is
+ * RRTI's to tell.
  */
-static void odx_op_failed(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, bool immed,
-			  int err, u16 resources)
+static void odx_xfer_failed(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, bool immed,
+			    enum odx_xfer_status status)
 {
-	odx_errno_sense(cmd, err, resources);
+	const struct odx_scsi_answer *a = &odx_scsi_answers[status];
+
+	odx_sense(cmd, a->key, a->asc);
+	if (!a->op_failed)
+		return;
 	odx_list_record(cmd, list_id, sa, COPY_FAILED, 0, NULL);
 	if (immed) {
 		cmd->status = SAM_STAT_GOOD;
@@ -759,37 +766,37 @@ static void odx_op_failed(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, bool imm
 
 /* POPULATE TOKEN with its parameter list @pl (@len bytes) in hand. */
 static int odx_do_populate(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
-			   struct odx_scsi_copy *c, struct odx_offload_read_output *out)
+			   struct odx_scsi_copy *c, struct odx_token *token)
 {
 	u32 list_id = get_unaligned_be32(cmd->cdb + 6);
+	struct odx_xfer_result res;
 	struct odx_scsi_limits lim;
 	struct odx_scsi_fault f;
-	int err;
 
 	odx_scsi_limits(cmd->dev, &lim);
 	if (odx_scsi_parse_populate(pl, len, &lim, c, &f)) {
 		odx_fault_sense(cmd, &f);
 		return 0;
 	}
-	err = odx_offload_mint(cmd->dev, cmd->bdev, c->ranges, c->nr_ranges, c->ito * 1000,
-			       out);
-	if (err == -EINTR)
-		return err;
-	if (err) {
-		odx_op_failed(cmd, list_id, SA_POPULATE_TOKEN, c->immed, err, ASC_NO_ROD_TOKEN);
+	odx_xfer_read(cmd->dev, cmd->bdev, c->ranges, c->nr_ranges, c->ito * 1000, token,
+		      &res);
+	if (res.status == ODX_XFER_INTERRUPTED)
+		return -EINTR;
+	if (res.status != ODX_XFER_OK) {
+		odx_xfer_failed(cmd, list_id, SA_POPULATE_TOKEN, c->immed, res.status);
 		return 0;
 	}
 	odx_list_record(cmd, list_id, SA_POPULATE_TOKEN,
-			out->length_protected < c->total_bytes ? COPY_RESIDUAL : COPY_OK,
-			div_u64(out->length_protected, cmd->dev->block_size), &out->token);
+			res.truncated ? COPY_RESIDUAL : COPY_OK,
+			div_u64(res.bytes, cmd->dev->block_size), token);
 	return 0;
 }
 
 static int odx_populate_token(struct odx_scsi_cmd *cmd)
 {
 	u32 len = get_unaligned_be32(cmd->cdb + 10);
-	struct odx_offload_read_output *out;
 	struct odx_scsi_copy *c;
+	struct odx_token *token;
 	u8 *pl;
 	int err;
 
@@ -800,7 +807,7 @@ static int odx_populate_token(struct odx_scsi_cmd *cmd)
 		odx_sense(cmd, ILLEGAL_REQUEST, ASC_PARAM_LEN);
 		return 0;
 	}
-	if (odx_lists_alloc(&cmd->dev->scsi)) {
+	if (odx_lists_alloc(cmd->dev->scsi)) {
 		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
 		return 0;
 	}
@@ -812,13 +819,13 @@ static int odx_populate_token(struct odx_scsi_cmd *cmd)
 		err = -ENOMEM;
 		goto out_free_pl;
 	}
-	out = kzalloc(sizeof(*out), GFP_KERNEL);
-	if (!out) {
+	token = kzalloc(sizeof(*token), GFP_KERNEL);
+	if (!token) {
 		err = -ENOMEM;
 		goto out_free_c;
 	}
-	err = odx_do_populate(cmd, pl, len, c, out);
-	kfree(out);
+	err = odx_do_populate(cmd, pl, len, c, token);
+	kfree(token);
 out_free_c:
 	kfree(c);
 out_free_pl:
@@ -826,94 +833,48 @@ out_free_pl:
 	return err;
 }
 
-/* Sense for a token the engine would not take. */
-static void odx_token_sense(struct odx_scsi_cmd *cmd, const struct odx_token *token,
-			    int err)
-{
-	static const u8 ascq[] = {
-		[ODX_FATE_UNKNOWN] = TOK_UNKNOWN,
-		[ODX_FATE_EXPIRED] = TOK_EXPIRED,
-		[ODX_FATE_RELEASED] = TOK_DELETED,
-		[ODX_FATE_REVOKED] = TOK_REVOKED,
-	};
-
-	if (err == -EXDEV)
-		odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOKEN(TOK_REMOTE));
-	else
-		odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOKEN(ascq[odx_token_fate(token)]));
-}
-
 /* WRITE USING TOKEN with its parameter list @pl (@len bytes) in hand. */
 static int odx_do_wut(struct odx_scsi_cmd *cmd, const u8 *pl, u32 len,
 		      struct odx_scsi_copy *c)
 {
 	u32 list_id = get_unaligned_be32(cmd->cdb + 6);
-	const struct odx_token *token;
 	struct odx_dev *dev = cmd->dev;
-	struct odx_tok *tok = NULL;
+	struct odx_xfer_result res;
 	struct odx_scsi_limits lim;
 	struct odx_scsi_fault f;
-	u64 offset, copied;
-	bool del;
-	int err;
+	u64 offset;
 
 	odx_scsi_limits(dev, &lim);
 	if (odx_scsi_parse_wut(pl, len, &lim, c, &f)) {
 		odx_fault_sense(cmd, &f);
 		return 0;
 	}
-	token = c->token;
-	del = c->del_tkn;
-	if (odx_token_is_zero(token)) {
-		/*
-		 * The zero token stands for zeros without end: OFFSET INTO ROD is
-		 * ignored, as the DSM ioctl ignores TokenOffset for it (and
-		 * FreeBSD's CTL for this token).
-		 */
-		offset = 0;
-		del = false;
-	} else {
-		/* OFFSET INTO ROD counts the destination's logical blocks. */
-		if (check_mul_overflow(c->offset_into_rod, (u64)dev->block_size, &offset)) {
-			odx_bad_param(cmd, 8);
-			return 0;
-		}
-		if (get_unaligned_be32(token->token_type) != ODX_TOKEN_TYPE_POINT_IN_TIME) {
-			odx_sense(cmd, ILLEGAL_REQUEST, ASC_TOKEN(TOK_UNSUPPORTED));
-			return 0;
-		}
-		err = odx_token_get(token, dev, READ_ONCE(odx_allow_cross_device), &tok);
-		if (err) {
-			if (err == -EKEYREJECTED)
-				atomic64_inc(&dev->stats.invalid_token_uses);
-			odx_token_sense(cmd, token, err);
-			return 0;
-		}
-		if (offset >= tok->length) {
-			odx_token_put(tok);
-			odx_bad_param(cmd, 8);
-			return 0;
-		}
-	}
-
-	err = odx_offload_copy(dev, cmd->bdev, tok, offset, c->ranges, c->nr_ranges,
-			       c->total_bytes, &copied);
-	if (tok)
-		odx_token_put(tok);
-	if (err == -EINTR)
-		return err;
-	/* The data is written; the host's page cache is no SCSI matter (above). */
-	if (err == -EBUSY)
-		err = 0;
-	if (err) {
-		odx_op_failed(cmd, list_id, SA_WRITE_USING_TOKEN, c->immed, err, ASC_RESOURCES);
+	/*
+	 * OFFSET INTO ROD counts the destination's logical blocks. The engine
+	 * ignores it for the zero token, which stands for zeros without end (as
+	 * FreeBSD's CTL does, and the DSM ioctl for TokenOffset).
+	 */
+	if (check_mul_overflow(c->offset_into_rod, (u64)dev->block_size, &offset))
+		offset = U64_MAX;
+	odx_xfer_write(dev, cmd->bdev, c->token, offset, c->del_tkn, c->ranges,
+		       c->nr_ranges, c->total_bytes, &res);
+	switch (res.status) {
+	case ODX_XFER_OK:
+	/* The data is written; the host's page cache is no SCSI matter (odx_rw()). */
+	case ODX_XFER_CACHE_KEPT:
+		break;
+	case ODX_XFER_INTERRUPTED:
+		return -EINTR;
+	case ODX_XFER_BAD_OFFSET:
+		odx_bad_param(cmd, 8);
+		return 0;
+	default:
+		odx_xfer_failed(cmd, list_id, SA_WRITE_USING_TOKEN, c->immed, res.status);
 		return 0;
 	}
-	if (del)
-		odx_token_release(token);
 	odx_list_record(cmd, list_id, SA_WRITE_USING_TOKEN,
-			copied < c->total_bytes ? COPY_RESIDUAL : COPY_OK,
-			div_u64(copied, dev->block_size), NULL);
+			res.truncated ? COPY_RESIDUAL : COPY_OK,
+			div_u64(res.bytes, dev->block_size), NULL);
 	return 0;
 }
 
@@ -935,7 +896,7 @@ static int odx_write_using_token(struct odx_scsi_cmd *cmd)
 		odx_sense(cmd, DATA_PROTECT, ASC_WRITE_PROTECTED);
 		return 0;
 	}
-	if (odx_lists_alloc(&cmd->dev->scsi)) {
+	if (odx_lists_alloc(cmd->dev->scsi)) {
 		odx_sense(cmd, ABORTED_COMMAND, ASC_RESOURCES);
 		return 0;
 	}
@@ -959,7 +920,7 @@ static int odx_rrti(struct odx_scsi_cmd *cmd)
 {
 	u32 list_id = get_unaligned_be32(cmd->cdb + 2);
 	u32 alloc = get_unaligned_be32(cmd->cdb + 10);
-	struct odx_scsi *s = &cmd->dev->scsi;
+	struct odx_scsi *s = cmd->dev->scsi;
 	struct odx_scsi_list *l;
 	u8 *r = cmd->resp, *d;
 	unsigned int len;
@@ -1007,7 +968,7 @@ static int odx_scsi_exec(struct odx_scsi_cmd *cmd)
 	case REQUEST_SENSE:
 		/* Sense is reported with each command: nothing is pending. */
 		memset(cmd->resp, 0, 18);
-		cmd->resp[0] = READ_ONCE(cmd->dev->scsi.d_sense) ? 0x72 : 0x70;
+		cmd->resp[0] = READ_ONCE(cmd->dev->scsi->d_sense) ? 0x72 : 0x70;
 		if (cmd->resp[0] == 0x70)
 			cmd->resp[7] = 10;
 		return odx_data_in(cmd, cmd->resp, cmd->resp[0] == 0x70 ? 18 : 8, cdb[4]);
@@ -1398,10 +1359,16 @@ out_free_cmd:
 /**
  * odx_scsi_init() - set up a device's SCSI state
  * @dev: the new device
+ *
+ * Return: 0 or -ENOMEM.
  */
-void odx_scsi_init(struct odx_dev *dev)
+int odx_scsi_init(struct odx_dev *dev)
 {
-	mutex_init(&dev->scsi.lock);
+	dev->scsi = kzalloc(sizeof(*dev->scsi), GFP_KERNEL);
+	if (!dev->scsi)
+		return -ENOMEM;
+	mutex_init(&dev->scsi->lock);
+	return 0;
 }
 
 /**
@@ -1410,15 +1377,20 @@ void odx_scsi_init(struct odx_dev *dev)
  */
 void odx_scsi_destroy(struct odx_dev *dev)
 {
+	struct odx_scsi *s = dev->scsi;
 	struct odx_scsi_list *l;
 
-	if (dev->scsi.lists) {
-		for (l = dev->scsi.lists; l < dev->scsi.lists + ODX_SCSI_LISTS; l++)
+	if (!s)
+		return;
+	if (s->lists) {
+		for (l = s->lists; l < s->lists + ODX_SCSI_LISTS; l++)
 			if (l->used)
 				put_pid(l->owner);
-		kvfree(dev->scsi.lists);
+		kvfree(s->lists);
 	}
-	mutex_destroy(&dev->scsi.lock);
+	mutex_destroy(&s->lock);
+	kfree(s);
+	dev->scsi = NULL;
 }
 
 /**

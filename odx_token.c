@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * odx: the token engine: minting, lookup, lifetime, release, revocation, and
- * the copy from a token's pages into a device.
+ * odx: the token table: minting, lookup, lifetime, release and revocation of
+ * tokens over a struct odx_source (a device as far as tokens go).
  *
  * A token handed to userspace is 512 bytes laid out as an SPC-4 ROD token:
  *   0-3    ROD type (point in time copy, default)
@@ -42,6 +42,7 @@
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/sched/signal.h>
@@ -53,13 +54,11 @@
 #include <linux/workqueue.h>
 
 #include "odx_compat.h"
-#include "odx_internal.h"
+#include "odx_store.h"
 #include "odx_token.h"
 
 #define ODX_TOKEN_HASH_BITS	14
 #define ODX_TOKEN_SECRET_OFF	128
-/* Copy this many bytes between checks for rescheduling and fatal signals. */
-#define ODX_COPY_CHUNK		SZ_1M
 /* Source pages a mint pins between checks for rescheduling and fatal signals. */
 #define ODX_MINT_BATCH		1024UL
 /* Source pages a mint pins per call into the store (a stripe group). */
@@ -77,6 +76,21 @@ struct odx_token_limits odx_token_limits = {
 	.dev_age_max_ms = 0,
 };
 EXPORT_SYMBOL_IF_KUNIT(odx_token_limits);
+
+module_param_named(max_tokens, odx_token_limits.max_tokens, ulong, 0444);
+MODULE_PARM_DESC(max_tokens, "Live tokens at most, all devices together (default 131072)");
+module_param_named(token_pages_max, odx_token_limits.max_pages, ulong, 0444);
+MODULE_PARM_DESC(token_pages_max, "Pages all tokens together may pin (default 262144 = 1 GiB)");
+module_param_named(max_token_bytes, odx_token_limits.max_token_bytes, ullong, 0444);
+MODULE_PARM_DESC(max_token_bytes, "Bytes one token covers at most (default 256 MiB)");
+module_param_named(default_ttl_ms, odx_token_limits.default_ttl_ms, uint, 0444);
+MODULE_PARM_DESC(default_ttl_ms, "Token lifetime for TimeToLive 0, in ms (default 30000)");
+module_param_named(max_ttl_ms, odx_token_limits.max_ttl_ms, uint, 0444);
+MODULE_PARM_DESC(max_ttl_ms, "Longest token lifetime, in ms (default 3600000)");
+module_param_named(token_bytes_max, odx_token_limits.dev_bytes_max, ulong, 0644);
+MODULE_PARM_DESC(token_bytes_max, "Bytes the tokens of one device may hold, for devices created from now on (default 1 GiB; per device in /sys/block/odxN/odx/token_bytes_max)");
+module_param_named(token_age_max_ms, odx_token_limits.dev_age_max_ms, uint, 0644);
+MODULE_PARM_DESC(token_age_max_ms, "Absolute token lifetime, in ms, 0 = none, for devices created from now on (default 0; per device in /sys/block/odxN/odx/token_age_max_ms)");
 
 /*
  * Protects the token table (odx_token_hash, odx_token_all, odx_tokens_nr),
@@ -193,7 +207,7 @@ enum odx_unlink_reason { ODX_EXPIRED, ODX_RELEASED, ODX_REVOKED };
  */
 static void odx_token_unlink(struct odx_tok *tok, enum odx_unlink_reason why)
 {
-	struct odx_dev *src = tok->src;
+	struct odx_source *src = tok->src;
 
 	lockdep_assert_held(&odx_tokens_lock);
 	hash_del(&tok->hash);
@@ -228,7 +242,7 @@ static void odx_token_unlink(struct odx_tok *tok, enum odx_unlink_reason why)
 }
 
 /* Fill the SPC-4 header fields of a new token; the secret comes later. */
-static void odx_token_format(struct odx_tok *tok, struct odx_dev *dev)
+static void odx_token_format(struct odx_tok *tok, struct odx_source *dev)
 {
 	u8 *b = tok->bytes;
 
@@ -238,7 +252,7 @@ static void odx_token_format(struct odx_tok *tok, struct odx_dev *dev)
 	/* Creator logical unit descriptor: type 0xE4, 28 bytes of designator. */
 	b[16] = 0xe4;
 	put_unaligned_be16(0x1c, b + 18);
-	odx_dev_designator(dev, b + 20);
+	memcpy(b + 20, dev->designator, ODX_DESIGNATOR_LEN);
 	/* Number of bytes represented: a 16-byte big-endian integer. */
 	put_unaligned_be64(tok->length, b + 56);
 	/* READ CAPACITY (16) data: last LBA, then the logical block length. */
@@ -255,7 +269,7 @@ static unsigned long odx_alloc_cost(size_t size)
 }
 
 /* Try to charge @bytes to @dev's token budget for @tok. */
-static int odx_tok_charge(struct odx_dev *dev, struct odx_tok *tok, unsigned long bytes)
+static int odx_tok_charge(struct odx_source *dev, struct odx_tok *tok, unsigned long bytes)
 {
 	if (atomic_long_add_return(bytes, &dev->token_bytes) >
 	    READ_ONCE(dev->token_bytes_max)) {
@@ -266,7 +280,7 @@ static int odx_tok_charge(struct odx_dev *dev, struct odx_tok *tok, unsigned lon
 	return 0;
 }
 
-static void odx_tok_uncharge(struct odx_dev *dev, struct odx_tok *tok,
+static void odx_tok_uncharge(struct odx_source *dev, struct odx_tok *tok,
 			     unsigned long bytes)
 {
 	atomic_long_sub(bytes, &dev->token_bytes);
@@ -277,7 +291,7 @@ static void odx_tok_uncharge(struct odx_dev *dev, struct odx_tok *tok,
  * Make room for @need entries of @size bytes in *@arr (holding @used of
  * *@cap): grow to max(@need, 2 * *@cap), charged to @dev first.
  */
-static int odx_tok_grow(struct odx_dev *dev, struct odx_tok *tok, void **arr,
+static int odx_tok_grow(struct odx_source *dev, struct odx_tok *tok, void **arr,
 			unsigned long *cap, unsigned long used, unsigned long need,
 			size_t size)
 {
@@ -346,14 +360,15 @@ struct odx_mint {
  * Pin the present pages of @first..@first + @n - 1 (at most ODX_MINT_STEP) into
  * @tok, appending to its runs. Each pinned page is charged before it is kept.
  */
-static int odx_tok_pin_step(struct odx_dev *dev, struct odx_tok *tok,
+static int odx_tok_pin_step(struct odx_source *dev, struct odx_tok *tok,
 			    struct odx_mint *m, pgoff_t first, unsigned long n)
 {
 	struct page *step[ODX_MINT_STEP];
-	unsigned long got, k;
+	unsigned long got, k, runs, next;
+	struct odx_tok_ext *last;
 	int err;
 
-	got = odx_store_get_pages_locked(&dev->store, first, n, step);
+	got = odx_store_get_pages_locked(dev->store, first, n, step);
 	if (!got)
 		return 0;
 	if (atomic_long_add_return(got, &odx_token_pages) > odx_token_limits.max_pages) {
@@ -368,9 +383,17 @@ static int odx_tok_pin_step(struct odx_dev *dev, struct odx_tok *tok,
 			   tok->pinned + got, sizeof(*tok->pages));
 	if (err)
 		goto out_uncharge;
-	/* At most one new run per page pinned. */
+	/* Room for the runs this step starts (one for data without holes). */
+	last = tok->nr_exts ? &tok->exts[tok->nr_exts - 1] : NULL;
+	next = last ? last->index + last->nr : ULONG_MAX;
+	for (k = 0, runs = 0; k < n; k++) {
+		if (!step[k])
+			continue;
+		runs += first + k != next;
+		next = first + k + 1;
+	}
 	err = odx_tok_grow(dev, tok, (void **)&tok->exts, &m->exts_cap, tok->nr_exts,
-			   tok->nr_exts + got, sizeof(*tok->exts));
+			   tok->nr_exts + runs, sizeof(*tok->exts));
 	if (err)
 		goto out_uncharge;
 
@@ -402,7 +425,7 @@ out_put:
 }
 
 /* Pin the present pages of the merged @spans into @tok. */
-static int odx_tok_pin(struct odx_dev *dev, struct odx_tok *tok,
+static int odx_tok_pin(struct odx_source *dev, struct odx_tok *tok,
 		       const struct odx_span *spans, u32 nr)
 {
 	struct odx_mint m = { };
@@ -509,7 +532,7 @@ static void odx_token_arm(struct odx_tok *tok, unsigned long now)
  * Return: 0, -ENOSPC (too many live tokens), -EDQUOT (@dev's token budget or
  * the module's page budget), -ENOMEM or -EINTR (fatal signal).
  */
-int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
+int odx_token_mint(struct odx_source *dev, const struct odx_data_set_range *ranges,
 		   u32 nr, u32 ttl_ms, struct odx_offload_read_output *out)
 {
 	u64 left = odx_token_limits.max_token_bytes, length = 0, requested = 0;
@@ -647,7 +670,7 @@ static struct odx_tok *odx_token_find(const struct odx_token *token)
  * altered, expired, released or revoked); -EXDEV when the token comes from
  * another device and @allow_cross is false, or the block sizes differ.
  */
-int odx_token_get(const struct odx_token *token, struct odx_dev *dst,
+int odx_token_get(const struct odx_token *token, struct odx_source *dst,
 		  bool allow_cross, struct odx_tok **tokp)
 {
 	struct odx_tok *tok;
@@ -746,7 +769,7 @@ static void odx_token_put_list(struct list_head *dead)
 }
 
 /**
- * odx_token_revoke_dev() - revoke every token minted on a device
+ * odx_tokens_revoke() - revoke every token minted on a device
  * @dev: the device (ODX_IOC_REVOKE, or its removal)
  *
  * Tokens minted before the call end now; copies in flight finish. The device's
@@ -756,7 +779,7 @@ static void odx_token_put_list(struct list_head *dead)
  *
  * Return: how many tokens it revoked.
  */
-unsigned long odx_token_revoke_dev(struct odx_dev *dev)
+unsigned long odx_tokens_revoke(struct odx_source *dev)
 {
 	unsigned long revoked = 0;
 	LIST_HEAD(todo);
@@ -783,20 +806,29 @@ unsigned long odx_token_revoke_dev(struct odx_dev *dev)
 	spin_unlock(&odx_tokens_lock);
 	return revoked;
 }
-EXPORT_SYMBOL_IF_KUNIT(odx_token_revoke_dev);
+EXPORT_SYMBOL_IF_KUNIT(odx_tokens_revoke);
 
 /**
- * odx_token_dev_init() - token state of a new device
- * @dev: the device: no tokens, budgets from the module's defaults
+ * odx_source_init() - token state of a new device
+ * @src: the device as the token table sees it: no tokens, budgets from the
+ *	module's defaults; the caller fills in the designator
+ * @store: the device's pages
+ * @block_size: its logical block size
+ * @size_bytes: its capacity
  */
-void odx_token_dev_init(struct odx_dev *dev)
+void odx_source_init(struct odx_source *src, struct odx_store *store, u32 block_size,
+		     u64 size_bytes)
 {
-	INIT_LIST_HEAD(&dev->tokens);
-	atomic_long_set(&dev->token_bytes, 0);
-	dev->token_bytes_max = odx_token_limits.dev_bytes_max;
-	dev->token_age_max_ms = odx_token_limits.dev_age_max_ms;
+	memset(src, 0, sizeof(*src));
+	src->store = store;
+	src->block_size = block_size;
+	src->size_bytes = size_bytes;
+	INIT_LIST_HEAD(&src->tokens);
+	atomic_long_set(&src->token_bytes, 0);
+	src->token_bytes_max = odx_token_limits.dev_bytes_max;
+	src->token_age_max_ms = odx_token_limits.dev_age_max_ms;
 }
-EXPORT_SYMBOL_IF_KUNIT(odx_token_dev_init);
+EXPORT_SYMBOL_IF_KUNIT(odx_source_init);
 
 /**
  * odx_tokens_reap() - drop expired tokens
@@ -886,164 +918,22 @@ unsigned long odx_tokens_pinned_pages(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_tokens_pinned_pages);
 
-/*
- * Copy @n bytes (within one source page and one destination page) from @page at
- * @off (a hole if NULL) to @dst at @pos. Whole pages that can be shared do not
- * come here (odx_store_share_pages()).
- */
-static int odx_copy_piece(struct odx_dev *dst, u64 pos, struct page *page,
-			  unsigned int off, unsigned int n)
-{
-	void *src;
-	int err;
-
-	/*
-	 * GFP_NOIO: the store's stripe mutexes are also taken by I/O that memory
-	 * reclaim may issue to this very device.
-	 */
-	if (!page)
-		return odx_store_zero(&dst->store, pos, n, GFP_NOIO);
-	src = kmap_local_page(page);
-	err = odx_store_write(&dst->store, pos, src + off, n, GFP_NOIO);
-	kunmap_local(src);
-	return err;
-}
-
 /**
- * odx_copy() - offload write: copy token data into a device's ranges
- * @tok: the token (with a reference), or NULL for the zero token
- * @token_offset: byte offset into the token's data, below its length
- * @dst: destination device
- * @ranges: validated destination ranges
- * @nr: how many
- * @max: copy at most this many bytes
- * @copied: set to the bytes copied, from the start of @ranges
- * @shared: set to how many of those were shared pages rather than copied
+ * odx_tokens_init() - check the token limits and set up the token table
  *
- * Stops when the ranges are full, the token's data runs out or @max is
- * reached. Works in pieces of at most a page, outside any spinlock, and checks
- * for rescheduling and fatal signals every ODX_COPY_CHUNK bytes. Where a source
- * page and its destination sit at the same offset in a page (whole pages), the
- * destination shares the token's page, copy-on-write, unless odx_share_pages
- * is off.
- *
- * Return: 0 (even when a fatal signal cut the copy short after some data);
- * -EINTR when a fatal signal arrived before any data; -ENOMEM.
- */
-int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
-	     const struct odx_data_set_range *ranges, u32 nr, u64 max, u64 *copied,
-	     u64 *shared)
-{
-	u64 done = 0, since_check = 0, within = 0, d_within = 0, nshared = 0;
-	bool share = READ_ONCE(odx_share_pages);
-	unsigned long k, j;
-	u32 ti = 0, di = 0;
-	int err = 0;
-
-	if (tok) {
-		/* Find token_offset in the token's own ranges. */
-		within = token_offset;
-		while (ti < tok->nr_ranges && within >= tok->ranges[ti].len)
-			within -= tok->ranges[ti++].len;
-		if (ti == tok->nr_ranges) {
-			*copied = 0;
-			*shared = 0;
-			return 0;
-		}
-	}
-
-	while (di < nr && done < max) {
-		u64 dpos = ranges[di].starting_offset + d_within;
-		u64 n = min(ranges[di].length_in_bytes - d_within, max - done);
-		struct page *page = NULL;
-		unsigned int off = 0;
-
-		if (tok) {
-			const struct odx_tok_range *tr = &tok->ranges[ti];
-			u64 spos = tr->pos + within;
-			struct page **run = odx_tok_lookup(tok, spos >> PAGE_SHIFT, &k);
-
-			n = min(n, tr->len - within);
-			if (share && n >= PAGE_SIZE && !offset_in_page(spos) &&
-			    !offset_in_page(dpos)) {
-				/* Whole pages at the same offset: a run at once. */
-				j = min_t(u64, min_t(u64, n, ODX_COPY_CHUNK) >> PAGE_SHIFT, k);
-				if (run) {
-					err = odx_store_share_pages(&dst->store,
-								    dpos >> PAGE_SHIFT,
-								    run, j, &k);
-					nshared += (u64)k << PAGE_SHIFT;
-				} else {
-					/* Holes: whole pages become holes, no memory. */
-					err = odx_store_zero(&dst->store, dpos,
-							     (u64)j << PAGE_SHIFT, GFP_NOIO);
-					k = err ? 0 : j;
-				}
-				n = (u64)k << PAGE_SHIFT;
-				if (!n)
-					break;
-				goto advance;
-			}
-			off = offset_in_page(spos);
-			n = min_t(u64, n, PAGE_SIZE - off);
-			/*
-			 * One destination page per piece too, so a piece either
-			 * happens whole or not at all and LengthCopied is exact.
-			 */
-			n = min_t(u64, n, PAGE_SIZE - offset_in_page(dpos));
-			page = run ? *run : NULL;
-		} else {
-			/* The zero token: whole pages at once are freed. */
-			n = min_t(u64, n, ODX_COPY_CHUNK);
-		}
-
-		err = odx_copy_piece(dst, dpos, page, off, n);
-		if (err)
-			break;
-advance:
-		done += n;
-		since_check += n;
-		d_within += n;
-		if (d_within == ranges[di].length_in_bytes) {
-			di++;
-			d_within = 0;
-		}
-		if (tok) {
-			within += n;
-			if (within == tok->ranges[ti].len) {
-				ti++;
-				within = 0;
-				if (ti == tok->nr_ranges)
-					break;
-			}
-		}
-		if (err)
-			break;
-		if (since_check >= ODX_COPY_CHUNK) {
-			since_check = 0;
-			cond_resched();
-			if (fatal_signal_pending(current)) {
-				if (!done)
-					err = -EINTR;
-				break;
-			}
-		}
-	}
-	*copied = done;
-	*shared = nshared;
-	if (err && done)
-		err = 0;
-	return err;
-}
-EXPORT_SYMBOL_IF_KUNIT(odx_copy);
-
-/**
- * odx_tokens_init() - set up the token table
- *
- * Return: 0.
+ * Return: 0, or -EINVAL for a bad module parameter.
  */
 int odx_tokens_init(void)
 {
+	if (!odx_token_limits.max_token_bytes || odx_token_limits.max_token_bytes % 4096) {
+		pr_err("max_token_bytes must be a non-zero multiple of 4096\n");
+		return -EINVAL;
+	}
+	if (!odx_token_limits.max_ttl_ms ||
+	    odx_token_limits.default_ttl_ms > odx_token_limits.max_ttl_ms) {
+		pr_err("default_ttl_ms must not exceed max_ttl_ms, which must not be 0\n");
+		return -EINVAL;
+	}
 	odx_reap_after = jiffies;
 	get_random_bytes(&odx_tombstone_key, sizeof(odx_tombstone_key));
 	return 0;

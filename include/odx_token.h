@@ -1,18 +1,66 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * odx: the token engine. A token stands for the data of a list of source ranges
+ * odx: the token table. A token stands for the data of a list of source ranges
  * as it was when minted: it holds references on the source pages (holes stay
  * holes), so writes to the source copy those pages first and never reach it.
  */
 #ifndef _ODX_TOKEN_H
 #define _ODX_TOKEN_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include <linux/odx.h>
 
-struct odx_dev;
+struct odx_store;
+
+/* Bytes of a device's identification descriptor (SCSI VPD 0x83, tokens). */
+#define ODX_DESIGNATOR_LEN	28
+
+/**
+ * struct odx_token_stats - what the token table counts per device
+ * @tokens_minted: tokens minted.
+ * @tokens_expired: tokens that ended by their lifetime.
+ * @tokens_released: tokens released (ODX_IOC_RELEASE, DEL_TKN).
+ * @tokens_revoked: tokens revoked (ODX_IOC_REVOKE, removal).
+ * @tokens_live: tokens linked now (under odx_tokens_lock).
+ * @token_pages: pages those tokens pin (under odx_tokens_lock).
+ */
+struct odx_token_stats {
+	atomic64_t tokens_minted;
+	atomic64_t tokens_expired;
+	atomic64_t tokens_released;
+	atomic64_t tokens_revoked;
+	unsigned long tokens_live;
+	unsigned long token_pages;
+};
+
+/**
+ * struct odx_source - a device, as far as the token table knows it
+ * @store: its pages.
+ * @block_size: its logical block size.
+ * @size_bytes: its capacity.
+ * @designator: its identification descriptor, which tokens carry as their
+ *	creator (filled in by the device's owner).
+ * @tokens: live tokens minted on it (under odx_tokens_lock).
+ * @token_bytes: bytes those tokens hold, charged against @token_bytes_max.
+ * @token_bytes_max: the budget of @token_bytes (READ_ONCE; writable).
+ * @token_age_max_ms: absolute lifetime of tokens minted from now on, 0 = none
+ *	(READ_ONCE; writable).
+ * @stats: counters.
+ */
+struct odx_source {
+	struct odx_store *store;
+	u32 block_size;
+	u64 size_bytes;
+	u8 designator[ODX_DESIGNATOR_LEN];
+	struct list_head tokens;
+	atomic_long_t token_bytes;
+	unsigned long token_bytes_max;
+	u32 token_age_max_ms;
+	struct odx_token_stats stats;
+};
 
 /**
  * struct odx_tok_range - one source range of a token
@@ -69,7 +117,7 @@ struct odx_tok {
 	struct hlist_node hash;
 	struct list_head all;
 	struct list_head dev_node;
-	struct odx_dev *src;
+	struct odx_source *src;
 	unsigned long expires;
 	unsigned long deadline;
 	bool capped;
@@ -125,14 +173,15 @@ extern struct odx_token_limits odx_token_limits;
 
 int odx_tokens_init(void);
 void odx_tokens_exit(void);
-int odx_token_mint(struct odx_dev *dev, const struct odx_data_set_range *ranges,
+int odx_token_mint(struct odx_source *src, const struct odx_data_set_range *ranges,
 		   u32 nr, u32 ttl_ms, struct odx_offload_read_output *out);
-int odx_token_get(const struct odx_token *token, struct odx_dev *dst,
+int odx_token_get(const struct odx_token *token, struct odx_source *dst,
 		  bool allow_cross, struct odx_tok **tokp);
 void odx_token_put(struct odx_tok *tok);
 int odx_token_release(const struct odx_token *token);
-unsigned long odx_token_revoke_dev(struct odx_dev *dev);
-void odx_token_dev_init(struct odx_dev *dev);
+unsigned long odx_tokens_revoke(struct odx_source *src);
+void odx_source_init(struct odx_source *src, struct odx_store *store, u32 block_size,
+		     u64 size_bytes);
 struct page **odx_tok_lookup(const struct odx_tok *tok, pgoff_t index,
 			     unsigned long *nr);
 bool odx_token_is_zero(const struct odx_token *token);
@@ -141,9 +190,6 @@ bool odx_token_differs(const u8 *a, const u8 *b);
 unsigned long odx_tokens_live(void);
 unsigned long odx_tokens_pinned_pages(void);
 u64 odx_tokens_revoked(void);
-int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_dev *dst,
-	     const struct odx_data_set_range *ranges, u32 nr, u64 max, u64 *copied,
-	     u64 *shared);
 void odx_tokens_reap(bool all);
 
 #endif /* _ODX_TOKEN_H */

@@ -13,7 +13,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "odx_internal.h"
+#include "odx_core.h"
+#include "odx_dev.h"
 
 /*
  * A store, a second store for the sharing cases (the destination of an offload

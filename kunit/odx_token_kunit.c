@@ -10,7 +10,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "odx_internal.h"
+#include "odx_dev.h"
+#include "odx_xfer.h"
 #include "odx_parse.h"
 #include "odx_token.h"
 
@@ -325,21 +326,27 @@ static struct kunit_suite odx_parse_suite = {
 
 /* ---- the token table and point-in-time copies ---------------------------- */
 
+/* A device as the token table and the copy see it. */
+struct fake_dev {
+	struct odx_store store;
+	struct odx_source s;
+};
+
 struct tok_ctx {
-	struct odx_dev src, dst;
+	struct fake_dev src, dst;
 	struct odx_token_limits saved;
 	u8 *buf, *ref;
 };
 
 #define TOK_DEV_BYTES	SZ_1M
 
-static void fake_dev(struct odx_dev *dev, u32 index)
+static void fake_dev(struct fake_dev *dev, u32 index)
 {
-	dev->index = index;
-	dev->block_size = 512;
-	dev->size_bytes = TOK_DEV_BYTES;
-	odx_token_dev_init(dev);
 	odx_store_init(&dev->store);
+	odx_source_init(&dev->s, &dev->store, 512, TOK_DEV_BYTES);
+	memset(dev->s.designator, 0, ODX_DESIGNATOR_LEN);
+	dev->s.designator[0] = index & 0xff;
+	dev->s.designator[1] = index >> 8;
 }
 
 static int odx_tok_init(struct kunit *test)
@@ -362,8 +369,8 @@ static void odx_tok_exit(struct kunit *test)
 {
 	struct tok_ctx *ctx = test->priv;
 
-	odx_token_revoke_dev(&ctx->src);
-	odx_token_revoke_dev(&ctx->dst);
+	odx_tokens_revoke(&ctx->src.s);
+	odx_tokens_revoke(&ctx->dst.s);
 	odx_store_destroy(&ctx->src.store);
 	odx_store_destroy(&ctx->dst.store);
 	odx_token_limits = ctx->saved;
@@ -381,7 +388,7 @@ static int mint(struct tok_ctx *ctx, const struct odx_data_set_range *r, u32 nr,
 		u32 ttl, struct odx_offload_read_output *out)
 {
 	memset(out, 0, sizeof(*out));
-	return odx_token_mint(&ctx->src, r, nr, ttl, out);
+	return odx_token_mint(&ctx->src.s, r, nr, ttl, out);
 }
 
 static void odx_tok_mint_lookup_test(struct kunit *test)
@@ -402,14 +409,14 @@ static void odx_tok_mint_lookup_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ODX_TOKEN_ID_LENGTH,
 			get_unaligned_be16(out.token.token_id_length));
 	KUNIT_EXPECT_EQ(test, 8192ULL, get_unaligned_be64(out.token.token + 48));
-	KUNIT_EXPECT_EQ(test, 1UL, READ_ONCE(ctx->src.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 1UL, READ_ONCE(ctx->src.s.stats.tokens_live));
 
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src.s, false, &tok));
 	KUNIT_EXPECT_EQ(test, 8192ULL, tok->length);
 	odx_token_put(tok);
 	/* Cross-device: refused when switched off, accepted when on. */
-	KUNIT_EXPECT_EQ(test, -EXDEV, odx_token_get(&out.token, &ctx->dst, false, &tok));
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst, true, &tok));
+	KUNIT_EXPECT_EQ(test, -EXDEV, odx_token_get(&out.token, &ctx->dst.s, false, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst.s, true, &tok));
 	odx_token_put(tok);
 
 	/* Any single flipped bit makes it a different, unknown token. */
@@ -418,7 +425,7 @@ static void odx_tok_mint_lookup_test(struct kunit *test)
 		((u8 *)&bad)[bit / 8] ^= 1 << (bit % 8);
 		KUNIT_EXPECT_TRUE(test, odx_token_differs((u8 *)&bad, (u8 *)&out.token));
 		KUNIT_EXPECT_EQ_MSG(test, -EKEYREJECTED,
-				    odx_token_get(&bad, &ctx->src, true, &tok), "bit %u", bit);
+				    odx_token_get(&bad, &ctx->src.s, true, &tok), "bit %u", bit);
 	}
 	KUNIT_EXPECT_FALSE(test, odx_token_differs((u8 *)&out.token, (u8 *)&out.token));
 
@@ -440,17 +447,17 @@ static void odx_tok_release_revoke_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 0, &b));
 	KUNIT_EXPECT_EQ(test, 0, odx_token_release(&a.token));
 	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_release(&a.token));
-	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&a.token, &ctx->src, true, &tok));
-	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.stats.tokens_released));
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&a.token, &ctx->src.s, true, &tok));
+	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.s.stats.tokens_released));
 
 	/* A token in use survives its revocation until it is put. */
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&b.token, &ctx->src, true, &tok));
-	odx_token_revoke_dev(&ctx->src);
-	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.stats.tokens_revoked));
-	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.stats.tokens_live));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&b.token, &ctx->src.s, true, &tok));
+	odx_tokens_revoke(&ctx->src.s);
+	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.s.stats.tokens_revoked));
+	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.s.stats.tokens_live));
 	KUNIT_EXPECT_EQ(test, 4096ULL, tok->length);
 	odx_token_put(tok);
-	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&b.token, &ctx->src, true, &tok));
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&b.token, &ctx->src.s, true, &tok));
 
 	/* What became of them, for SCSI's sense codes; altered bytes learn nothing. */
 	KUNIT_EXPECT_EQ(test, ODX_FATE_RELEASED, odx_token_fate(&a.token));
@@ -471,26 +478,26 @@ static void odx_tok_expiry_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 600, &out));
 	for (i = 0; i < 5; i++) {
 		msleep(200);
-		KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, true, &tok));
+		KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src.s, true, &tok));
 		odx_token_put(tok);
 	}
 	msleep(1500);
-	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&out.token, &ctx->src, true, &tok));
-	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.stats.tokens_expired));
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&out.token, &ctx->src.s, true, &tok));
+	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.s.stats.tokens_expired));
 	KUNIT_EXPECT_EQ(test, ODX_FATE_EXPIRED, odx_token_fate(&out.token));
 
 	/* The reaper frees expired tokens nobody looks up. */
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 1, &out));
 	msleep(20);
 	odx_tokens_reap(false);
-	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.stats.tokens_live));
-	KUNIT_EXPECT_EQ(test, 2LL, atomic64_read(&ctx->src.stats.tokens_expired));
+	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.s.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 2LL, atomic64_read(&ctx->src.s.stats.tokens_expired));
 
 	/* TimeToLive above the maximum is clamped. */
 	odx_token_limits.max_ttl_ms = 50;
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 100000, &out));
 	msleep(200);
-	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&out.token, &ctx->src, true, &tok));
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&out.token, &ctx->src.s, true, &tok));
 }
 
 static void odx_tok_limits_test(struct kunit *test)
@@ -505,7 +512,7 @@ static void odx_tok_limits_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, mint(ctx, r, 1, 0, &out));
 	KUNIT_EXPECT_EQ(test, 0, mint(ctx, r, 1, 0, &out));
 	KUNIT_EXPECT_EQ(test, -ENOSPC, mint(ctx, r, 1, 0, &out));
-	odx_token_revoke_dev(&ctx->src);
+	odx_tokens_revoke(&ctx->src.s);
 	odx_token_limits = ctx->saved;
 
 	/* Truncation at the maximum token size. */
@@ -522,9 +529,9 @@ static void odx_tok_limits_test(struct kunit *test)
 	odx_token_limits.max_pages = odx_tokens_pinned_pages() + 6;
 	KUNIT_EXPECT_EQ(test, 0, mint(ctx, &r[1], 1, 0, &out));	/* holes */
 	KUNIT_EXPECT_EQ(test, 0, mint(ctx, r, 1, 0, &out));	/* 4 pages */
-	KUNIT_EXPECT_EQ(test, 4UL, READ_ONCE(ctx->src.stats.token_pages));
+	KUNIT_EXPECT_EQ(test, 4UL, READ_ONCE(ctx->src.s.stats.token_pages));
 	KUNIT_EXPECT_EQ(test, -EDQUOT, mint(ctx, r, 1, 0, &out));
-	KUNIT_EXPECT_EQ(test, 4UL, READ_ONCE(ctx->src.stats.token_pages));
+	KUNIT_EXPECT_EQ(test, 4UL, READ_ONCE(ctx->src.s.stats.token_pages));
 }
 
 static void odx_tok_point_in_time_test(struct kunit *test)
@@ -557,9 +564,9 @@ static void odx_tok_point_in_time_test(struct kunit *test)
 						 GFP_KERNEL));
 
 	/* Copy from TokenOffset 1024 into two destination ranges. */
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst, true, &tok));
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 1024, &ctx->dst, dst, 2, U64_MAX, &copied,
-					  &shared));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst.s, true, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 1024, &ctx->dst.store, true, dst, 2, U64_MAX,
+					  &copied, &shared));
 	KUNIT_EXPECT_EQ(test, total - 1024, copied);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->dst.store, dst[0].starting_offset,
 						ctx->buf, 10240));
@@ -568,13 +575,13 @@ static void odx_tok_point_in_time_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf, ctx->ref + 1024, total - 1024));
 
 	/* A per-call maximum cuts the copy short. */
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst, dst, 2, 4096, &copied,
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst.store, true, dst, 2, 4096, &copied,
 					  &shared));
 	KUNIT_EXPECT_EQ(test, 4096ULL, copied);
 	odx_token_put(tok);
 
 	/* The zero token zero-fills and frees whole pages. */
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(NULL, 0, &ctx->dst, dst, 2, U64_MAX, &copied,
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(NULL, 0, &ctx->dst.store, true, dst, 2, U64_MAX, &copied,
 					  &shared));
 	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->dst.store, dst[0].starting_offset,
@@ -595,8 +602,8 @@ static void odx_tok_overlap_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->ref, 16384,
 						 GFP_KERNEL));
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &src, 1, 0, &out));
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->src, &dst, 1, U64_MAX, &copied,
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src.s, false, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->src.store, true, &dst, 1, U64_MAX, &copied,
 					  &shared));
 	odx_token_put(tok);
 	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
@@ -609,7 +616,6 @@ static void odx_tok_share_test(struct kunit *test)
 	struct tok_ctx *ctx = test->priv;
 	struct odx_data_set_range src = { 0, 16384 }, dst = { 65536, 16384 };
 	struct odx_data_set_range odd = { 131072 + 512, 16384 };
-	bool saved = odx_share_pages;
 	struct odx_offload_read_output out;
 	struct page *a, *b;
 	struct odx_tok *tok;
@@ -619,11 +625,10 @@ static void odx_tok_share_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->ref, 16384,
 						 GFP_KERNEL));
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &src, 1, 0, &out));
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst, true, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst.s, true, &tok));
 
 	/* Page-aligned on both sides: the destination shares the pages. */
-	odx_share_pages = true;
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst, &dst, 1, U64_MAX, &copied,
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst.store, true, &dst, 1, U64_MAX, &copied,
 					  &shared));
 	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
 	KUNIT_EXPECT_EQ(test, 16384ULL, shared);
@@ -634,7 +639,7 @@ static void odx_tok_share_test(struct kunit *test)
 	odx_page_put(b);
 
 	/* Misaligned destination: bytes are copied. */
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst, &odd, 1, U64_MAX, &copied,
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst.store, true, &odd, 1, U64_MAX, &copied,
 					  &shared));
 	KUNIT_EXPECT_EQ(test, 16384ULL, copied);
 	KUNIT_EXPECT_EQ(test, 0ULL, shared);
@@ -669,7 +674,6 @@ static void odx_tok_share_test(struct kunit *test)
 	odx_store_init(&ctx->dst.store);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_read(&ctx->src.store, 4096, ctx->buf, 4096));
 	KUNIT_EXPECT_EQ(test, 0, memcmp(ctx->buf, ctx->ref + 4096, 4096));
-	odx_share_pages = saved;
 }
 
 /* Bytes a token of @nr ranges and no pages is charged. */
@@ -696,27 +700,27 @@ static void odx_tok_account_test(struct kunit *test)
 		r[i].length_in_bytes = SZ_64K;
 	}
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, r, 64, 0, &out));
-	KUNIT_EXPECT_EQ(test, bare_cost(64), atomic_long_read(&ctx->src.token_bytes));
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
+	KUNIT_EXPECT_EQ(test, bare_cost(64), atomic_long_read(&ctx->src.s.token_bytes));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src.s, false, &tok));
 	KUNIT_EXPECT_EQ(test, 0UL, tok->nr_exts);
 	KUNIT_EXPECT_EQ(test, 0UL, tok->pinned);
 	KUNIT_EXPECT_NULL(test, tok->pages);
 	KUNIT_EXPECT_EQ(test, (u64)SZ_4M, tok->length);
 	odx_token_put(tok);
 	KUNIT_ASSERT_EQ(test, 0, odx_token_release(&out.token));
-	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->src.token_bytes));
+	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->src.s.token_bytes));
 
 	/* Overlapping ranges over data: each page pinned and charged once. */
 	pattern(ctx->buf, 16384, 3);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, 0, ctx->buf, 16384,
 						 GFP_KERNEL));
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, w, 2, 0, &out));
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src.s, false, &tok));
 	KUNIT_EXPECT_EQ(test, 4UL, tok->pinned);	/* page 4 is a hole */
 	KUNIT_EXPECT_EQ(test, 1UL, tok->nr_exts);
-	KUNIT_EXPECT_EQ(test, 4UL, READ_ONCE(ctx->src.stats.token_pages));
+	KUNIT_EXPECT_EQ(test, 4UL, READ_ONCE(ctx->src.s.stats.token_pages));
 	KUNIT_EXPECT_EQ(test, pinned + 4, odx_tokens_pinned_pages());
-	held = atomic_long_read(&ctx->src.token_bytes);
+	held = atomic_long_read(&ctx->src.s.token_bytes);
 	KUNIT_EXPECT_EQ(test, tok->charge, held);
 	KUNIT_EXPECT_GE(test, held, bare_cost(2) + 4 * PAGE_SIZE + 4 * sizeof(void *) +
 			sizeof(struct odx_tok_ext));
@@ -724,25 +728,25 @@ static void odx_tok_account_test(struct kunit *test)
 	odx_token_put(tok);
 
 	/* The budget: refused with EDQUOT, nothing kept, another device unaffected. */
-	ctx->src.token_bytes_max = held + bare_cost(2) + PAGE_SIZE;
+	ctx->src.s.token_bytes_max = held + bare_cost(2) + PAGE_SIZE;
 	KUNIT_EXPECT_EQ(test, -EDQUOT, mint(ctx, w, 2, 0, &keep));
-	KUNIT_EXPECT_EQ(test, held, atomic_long_read(&ctx->src.token_bytes));
+	KUNIT_EXPECT_EQ(test, held, atomic_long_read(&ctx->src.s.token_bytes));
 	KUNIT_EXPECT_EQ(test, pinned + 4, odx_tokens_pinned_pages());
-	KUNIT_EXPECT_EQ(test, 1UL, READ_ONCE(ctx->src.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 1UL, READ_ONCE(ctx->src.s.stats.tokens_live));
 	/* Holes still fit. */
 	KUNIT_EXPECT_EQ(test, 0, mint(ctx, &r[16], 1, 0, &keep));
 	memset(&keep, 0, sizeof(keep));
-	KUNIT_EXPECT_EQ(test, 0, odx_token_mint(&ctx->dst, w, 2, 0, &keep));
-	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->dst.token_bytes), 0L);
-	ctx->src.token_bytes_max = 0;
+	KUNIT_EXPECT_EQ(test, 0, odx_token_mint(&ctx->dst.s, w, 2, 0, &keep));
+	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->dst.s.token_bytes), 0L);
+	ctx->src.s.token_bytes_max = 0;
 	KUNIT_EXPECT_EQ(test, -EDQUOT, mint(ctx, &r[16], 1, 0, &keep));
 
 	/* Everything comes back when the tokens end. */
-	KUNIT_EXPECT_EQ(test, 2UL, odx_token_revoke_dev(&ctx->src));
-	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->src.token_bytes));
-	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.stats.token_pages));
-	KUNIT_EXPECT_EQ(test, 1UL, odx_token_revoke_dev(&ctx->dst));
-	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->dst.token_bytes));
+	KUNIT_EXPECT_EQ(test, 2UL, odx_tokens_revoke(&ctx->src.s));
+	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->src.s.token_bytes));
+	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.s.stats.token_pages));
+	KUNIT_EXPECT_EQ(test, 1UL, odx_tokens_revoke(&ctx->dst.s));
+	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->dst.s.token_bytes));
 	KUNIT_EXPECT_EQ(test, pinned, odx_tokens_pinned_pages());
 }
 
@@ -767,7 +771,7 @@ static void odx_tok_runs_test(struct kunit *test)
 							 ctx->buf, 4096, GFP_KERNEL));
 	}
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, r, 2, 0, &out));
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src, false, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src.s, false, &tok));
 	KUNIT_EXPECT_EQ(test, 3UL, tok->nr_exts);
 	KUNIT_EXPECT_EQ(test, 6UL, tok->pinned);
 	for (i = 0; i < ARRAY_SIZE(present); i++) {
@@ -796,23 +800,23 @@ static void odx_tok_lifetime_test(struct kunit *test)
 	msleep(60);
 	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_release(&a.token));
 	KUNIT_EXPECT_EQ(test, ODX_FATE_EXPIRED, odx_token_fate(&a.token));
-	KUNIT_EXPECT_EQ(test, 0LL, atomic64_read(&ctx->src.stats.tokens_released));
-	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.stats.tokens_expired));
+	KUNIT_EXPECT_EQ(test, 0LL, atomic64_read(&ctx->src.s.stats.tokens_released));
+	KUNIT_EXPECT_EQ(test, 1LL, atomic64_read(&ctx->src.s.stats.tokens_expired));
 
 	/* The age cap ends a token however often it is used. */
-	ctx->src.token_age_max_ms = 200;
+	ctx->src.s.token_age_max_ms = 200;
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 60000, &a));
-	ctx->src.token_age_max_ms = 0;
+	ctx->src.s.token_age_max_ms = 0;
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 60000, &b));
 	for (i = 0; i < 5; i++) {
 		msleep(30);
-		KUNIT_ASSERT_EQ(test, 0, odx_token_get(&a.token, &ctx->src, false, &tok));
+		KUNIT_ASSERT_EQ(test, 0, odx_token_get(&a.token, &ctx->src.s, false, &tok));
 		odx_token_put(tok);
 	}
 	msleep(200);
-	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&a.token, &ctx->src, false, &tok));
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_get(&a.token, &ctx->src.s, false, &tok));
 	KUNIT_EXPECT_EQ(test, ODX_FATE_EXPIRED, odx_token_fate(&a.token));
-	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&b.token, &ctx->src, false, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&b.token, &ctx->src.s, false, &tok));
 	odx_token_put(tok);
 
 	/* Revocation says how many; identifiers are no counter. */
@@ -824,8 +828,8 @@ static void odx_tok_lifetime_test(struct kunit *test)
 			seq++;
 	}
 	KUNIT_EXPECT_EQ(test, 0, seq);
-	KUNIT_EXPECT_EQ(test, 17UL, odx_token_revoke_dev(&ctx->src));
-	KUNIT_EXPECT_EQ(test, 0UL, odx_token_revoke_dev(&ctx->src));
+	KUNIT_EXPECT_EQ(test, 17UL, odx_tokens_revoke(&ctx->src.s));
+	KUNIT_EXPECT_EQ(test, 0UL, odx_tokens_revoke(&ctx->src.s));
 	KUNIT_EXPECT_EQ(test, ODX_FATE_REVOKED, odx_token_fate(&b.token));
 }
 
@@ -835,7 +839,7 @@ static void odx_tok_batches_test(struct kunit *test)
 	struct tok_ctx *ctx = test->priv;
 	struct odx_data_set_range r = { 0, 512 };
 	struct odx_offload_read_output out;
-	s64 expired = atomic64_read(&ctx->src.stats.tokens_expired);
+	s64 expired = atomic64_read(&ctx->src.s.stats.tokens_expired);
 	int i;
 
 	/* More than a batch (256) of each kind, interleaved. */
@@ -843,14 +847,14 @@ static void odx_tok_batches_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, i % 2 ? 60000 : 1, &out));
 	msleep(20);
 	odx_tokens_reap(false);
-	KUNIT_EXPECT_EQ(test, 350LL, atomic64_read(&ctx->src.stats.tokens_expired) - expired);
-	KUNIT_EXPECT_EQ(test, 350UL, READ_ONCE(ctx->src.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 350LL, atomic64_read(&ctx->src.s.stats.tokens_expired) - expired);
+	KUNIT_EXPECT_EQ(test, 350UL, READ_ONCE(ctx->src.s.stats.tokens_live));
 	/* A second walk finds nothing more to do. */
 	odx_tokens_reap(false);
-	KUNIT_EXPECT_EQ(test, 350UL, READ_ONCE(ctx->src.stats.tokens_live));
-	KUNIT_EXPECT_EQ(test, 350UL, odx_token_revoke_dev(&ctx->src));
-	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.stats.tokens_live));
-	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->src.token_bytes));
+	KUNIT_EXPECT_EQ(test, 350UL, READ_ONCE(ctx->src.s.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 350UL, odx_tokens_revoke(&ctx->src.s));
+	KUNIT_EXPECT_EQ(test, 0UL, READ_ONCE(ctx->src.s.stats.tokens_live));
+	KUNIT_EXPECT_EQ(test, 0L, atomic_long_read(&ctx->src.s.token_bytes));
 }
 
 static struct kunit_case odx_token_cases[] = {
