@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Run odx's KUnit suites: boot the debug kernel, load odx.ko and odx_kunit.ko, collect
-# each suite's KTAP from debugfs and parse it with the kernel tree's kunit.py.
-# Prints one line per test case (PASS/FAIL name) and exits non-zero on any failed or
-# crashed case, or a kernel splat.
+# each suite's KTAP from debugfs and parse it with the kernel tree's
+# `kunit.py parse --json`. Prints KTAP: each suite a subtest, one result per
+# case, and a last case kunit-vm (the guest run: odx-vm's exit status, which
+# includes kernel splats and kmemleak). Exits non-zero on any failed, crashed or
+# missing case, or a kernel splat.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -31,27 +33,63 @@ set +e
 vmrc=$?
 set -e
 
+# Each suite's KTAP through `kunit.py parse --json`, then one KTAP document:
+# the suites as subtests, their cases (parameters flattened) as results.
 rc=0
-[ "$vmrc" = 0 ] || { echo "FAIL kunit-vm (odx-vm exited $vmrc)"; rc=1; }
-found=0
-for f in "$out"/*.ktap; do
-	[ -e "$f" ] || continue
-	found=1
+files=("$out"/*.ktap)
+[ -e "${files[0]}" ] || files=()
+echo "KTAP version 1"
+echo "1..$(( ${#files[@]} + 1 ))"
+i=0
+for f in "${files[@]}"; do
+	i=$((i + 1))
 	suite=$(basename "$f" .ktap)
-	parsed=$(python3 "$kunit_py" parse "$f" 2>&1) || true
-	# One line per case: kunit.py prints "[PASSED] name" / "[FAILED] name".
-	echo "$parsed" | sed -E 's/\x1b\[[0-9;]*m//g' |
-		sed -nE "s/^\[[0-9:]+\] \[(PASSED|FAILED|CRASHED|SKIPPED)\] (.*)$/\1 \2/p" |
-		while read -r verdict name; do
-			case "$verdict" in
-			PASSED) echo "PASS kunit:$suite:$name" ;;
-			*) echo "FAIL kunit:$suite:$name ($verdict)" ;;
-			esac
-		done
-	if ! echo "$parsed" | grep -q "Testing complete.*failed: 0\|Testing complete. Ran [0-9]* tests: passed: [0-9]*$"; then
-		echo "$parsed" | sed 's/^/# /' | tail -n 40
+	if ! python3 "$kunit_py" parse --json="$out/$suite.json" "$f" >"$out/$suite.txt" 2>&1; then
+		sed 's/\x1b\[[0-9;]*m//g; s/^/# /' "$out/$suite.txt" | tail -n 40
+	fi
+	if ! python3 - "$out/$suite.json" "$suite" <<'PY'
+import json, sys
+try:
+    top = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e:
+    print("    # Subtest: %s\n    # no JSON from kunit.py parse: %s" % (sys.argv[2], e))
+    sys.exit(1)
+cases = []
+def walk(g):
+    for c in g.get("test_cases", []):
+        cases.append((c["name"], c["status"]))
+    for sg in g.get("sub_groups", []):
+        walk(sg)
+walk(top)
+print("    KTAP version 1\n    # Subtest: %s\n    1..%d" % (sys.argv[2], len(cases)))
+bad = 0
+for n, (name, status) in enumerate(cases, 1):
+    if status == "PASS":
+        print("    ok %d %s" % (n, name))
+    elif status == "SKIP":
+        print("    ok %d %s # SKIP (kunit)" % (n, name))
+    else:
+        print("    not ok %d %s # %s" % (n, name, status))
+        bad = 1
+sys.exit(1 if bad or not cases else 0)
+PY
+	then
+		echo "not ok $i $suite"
 		rc=1
+	else
+		echo "ok $i $suite"
 	fi
 done
-[ "$found" = 1 ] || { echo "FAIL kunit: no KTAP results collected"; rc=1; }
+i=$((i + 1))
+if [ "$vmrc" != 0 ]; then
+	echo "# odx-vm exited $vmrc"
+	echo "not ok $i kunit-vm"
+	rc=1
+elif [ ${#files[@]} = 0 ]; then
+	echo "# no KTAP results collected"
+	echo "not ok $i kunit-vm"
+	rc=1
+else
+	echo "ok $i kunit-vm"
+fi
 exit "$rc"

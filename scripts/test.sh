@@ -36,31 +36,85 @@ check() {	# check NAME CMD...: PASS if CMD succeeds; its output on failure
 	fi
 }
 
-# Run CMD, echo its output, and count its "ok - NAME" / "not ok - NAME" lines
-# (guest runners) and "PASS NAME" / "FAIL NAME" lines (scripts/kunit.sh).
-# Sets collect_rc to CMD's exit status.
+# Run CMD, echo its output, and count its results. Every suite prints KTAP
+# ("KTAP version 1", a plan "1..N", "ok N NAME", "not ok N NAME",
+# "ok N NAME # SKIP reason"), with subtests indented by four spaces after a
+# "# Subtest: NAME" line: each leaf result is one PASS/FAIL/SKIP line named
+# PREFIX:SUBTEST...:NAME. A subtest whose plan and results disagree is a FAIL,
+# and so is a "not ok" subtest none of whose cases failed. Scripts that are not
+# suites may still print "ok - NAME" / "not ok - NAME" and "PASS NAME" /
+# "FAIL NAME" lines. Sets collect_rc to CMD's exit status.
+skipped=0
 collect() {	# collect PREFIX CMD...
-	local prefix=$1 line
+	local prefix=$1 line body d name path verdict reason i
+	# Per depth: subtest name, plan, results seen, failures seen.
+	local -a sub=() plan=() seen=() bad=()
 	shift
 	collect_rc=125
+	plan[0]=-1 seen[0]=0 bad[0]=0
 	while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) result PASS "$prefix:${line#ok - }" ;;
-		"not ok - "*) result FAIL "$prefix:${line#not ok - }" ;;
-		PASS\ *) result PASS "${line#PASS }" ;;
-		FAIL\ *) result FAIL "${line#FAIL }" ;;
-		ODX-TEST-RC=*) collect_rc=${line#ODX-TEST-RC=} ;;
-		*)
-			echo "$line"
-			# Numbers for the reliability summary.
-			case "$line" in
-			"# cases: "*) rel_cases=${line#\# cases: } ;;
-			"# stress operations: "*) rel_stress=${line#\# stress operations: } ;;
-			"# faults injected: "*) rel_faults=${line#\# faults injected: } ;;
+		body=${line#"${line%%[! ]*}"}
+		d=$(( (${#line} - ${#body}) / 4 ))
+		case "$body" in
+		"ODX-TEST-RC="*) collect_rc=${body#ODX-TEST-RC=}; continue ;;
+		"KTAP version "*|"TAP version "*)
+			plan[d]=-1 seen[d]=0 bad[d]=0
+			[ "$d" = 0 ] || sub[d]=${sub[d]:-?}
+			continue ;;
+		"# Subtest: "*) sub[d]=${body#\# Subtest: }; plan[d]=${plan[d]:--1} seen[d]=${seen[d]:-0} bad[d]=${bad[d]:-0}; continue ;;
+		1..[0-9]*) plan[d]=${body#1..}; continue ;;
+		"ok - "*) result PASS "$prefix:${body#ok - }"; continue ;;
+		"not ok - "*) result FAIL "$prefix:${body#not ok - }"; continue ;;
+		PASS\ *) [ "$d" = 0 ] && { result PASS "${body#PASS }"; continue; } ;;
+		FAIL\ *) [ "$d" = 0 ] && { result FAIL "${body#FAIL }"; continue; } ;;
+		"ok "[0-9]*|"not ok "[0-9]*)
+			verdict=PASS
+			case "$body" in "not ok "*) verdict=FAIL ;; esac
+			name=${body#*ok }
+			name=${name#* }
+			reason=
+			case "$name" in
+			*" # SKIP"*|*" # skip"*)
+				reason=${name#* # [Ss][Kk][Ii][Pp]}
+				reason=${reason# }
+				[ "$verdict" = PASS ] && verdict=SKIP ;;
 			esac
-			;;
+			name=${name%% # *}
+			path=$prefix
+			for ((i = 1; i <= d; i++)); do path="$path:${sub[i]:-?}"; done
+			seen[d]=$(( ${seen[d]:-0} + 1 ))
+			if [ -n "${seen[d + 1]:-}" ]; then
+				# The end of subtest $name: its plan, and its own verdict.
+				if [ "${plan[d + 1]}" != "${seen[d + 1]}" ]; then
+					echo "# $path:$name: plan 1..${plan[d + 1]}, ${seen[d + 1]} results"
+					result FAIL "$path:$name (plan ${plan[d + 1]}, ${seen[d + 1]} results)"
+					bad[d]=$(( ${bad[d]:-0} + 1 ))
+				elif [ "$verdict" = FAIL ] && [ "${bad[d + 1]}" = 0 ]; then
+					result FAIL "$path:$name"
+				fi
+				[ "${bad[d + 1]}" = 0 ] || bad[d]=$(( ${bad[d]:-0} + 1 ))
+				unset "sub[d + 1]" "plan[d + 1]" "seen[d + 1]" "bad[d + 1]"
+				continue
+			fi
+			case "$verdict" in
+			SKIP) echo "SKIP $path:$name ($reason)" | tee -a "$log"; skipped=$((skipped + 1)) ;;
+			FAIL) result FAIL "$path:$name"; bad[d]=$(( ${bad[d]:-0} + 1 )) ;;
+			*) result PASS "$path:$name" ;;
+			esac
+			continue ;;
+		esac
+		echo "$line"
+		# Numbers for the reliability summary.
+		case "$body" in
+		"# cases: "*) rel_cases=${body#\# cases: } ;;
+		"# stress operations: "*) rel_stress=${body#\# stress operations: } ;;
+		"# faults injected: "*) rel_faults=${body#\# faults injected: } ;;
 		esac
 	done < <("$@" 2>&1; echo "ODX-TEST-RC=$?")
+	# The top level's plan, when it had one.
+	if [ "${plan[0]}" != -1 ] && [ "${plan[0]}" != "${seen[0]}" ]; then
+		result FAIL "$prefix (plan 1..${plan[0]}, ${seen[0]} results)"
+	fi
 }
 
 has_step() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
@@ -116,10 +170,17 @@ if has_step runner; then
 	check "runner:exit status passes through" sh -c \
 		'out=$(scripts/odx-vm --quiet --kernel debug -- sh -c "echo hi; exit 3"); rc=$?;
 		 [ "$rc" = 3 ] && [ "$out" = hi ]'
+	# One guest for both: the warning module loaded in a case of the guest
+	# runner (tests/runner/splat.sh): odx-vm fails the run, and the runner
+	# fails that case and kernel_log_clean, not the cases around it.
 	check "runner:kernel WARNING fails the run" sh -c \
 		'scripts/build-warn-module.sh >/dev/null &&
-		 scripts/odx-vm --quiet --kernel debug -- insmod build/debug/warn/odx_warn.ko 2>build/warn.out;
+		 scripts/odx-vm --quiet --kernel debug -- tests/runner/splat.sh >build/warn.ktap 2>build/warn.out;
 		 rc=$?; [ "$rc" = 100 ] && grep -q "deliberate warning" build/warn.out'
+	check "runner:kernel WARNING fails the case it happened in (tests/lib/check.sh)" sh -c \
+		'cat build/warn.ktap; grep -qx "ok 1 before" build/warn.ktap &&
+		 grep -qx "not ok 2 warn" build/warn.ktap && grep -qx "ok 3 after" build/warn.ktap &&
+		 grep -qx "not ok 4 kernel_log_clean" build/warn.ktap'
 	collect runner tests/runner/accel.sh
 fi
 if has_step demo; then
@@ -153,6 +214,7 @@ echo "#   stress operations:           ${rel_stress:-not run}"
 echo "#   faults injected:             ${rel_faults:-not run}"
 echo "#   kernels the token suite ran on: $(grep -c '^PASS .*:copy_single_range$' "$log") (debug, 6.1, 6.12; on the stock kernels the DKMS-built module)"
 echo "# log: $log; $(( $(date +%s) - start )) s"
+[ "$skipped" = 0 ] || echo "# $skipped skipped (SKIP lines above, each with its reason)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
 exit

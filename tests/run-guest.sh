@@ -1,33 +1,67 @@
 #!/bin/bash
-# Runs inside the guest (scripts/odx-vm). Each suite prints "ok - NAME" /
-# "not ok - NAME" per test.
-#   tests/run-guest.sh           debug kernel: block device, token copy, hardening
-#   tests/run-guest.sh --stock   stock kernels: a block device subset, token copy, odxctl
-#                                (the token suite on $ODX_DKMS_BUILD/odx.ko when set)
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the guest (scripts/odx-vm): the guest suites, each a KTAP
+# subtest (indented four spaces, "# Subtest: NAME") of one KTAP document.
+#   tests/run-guest.sh           debug kernel: block device, token copy, SCSI, hardening
+#   tests/run-guest.sh --stock   stock kernels: a block device subset, token copy
+#                                (on $ODX_DKMS_BUILD/odx.ko when set), odxctl, SCSI
+# A suite's line says whether it passed as a whole: exit 0, its plan kept.
 top=$(cd "$(dirname "$0")/.." && pwd)
-rc=0
+
+suites=()	# NAME:COMMAND (eval'd)
 case "${1:-}" in
 --stock)
-	"$top/tests/guest/run.sh" rw-buffered rw-direct fio-verify create-remove || rc=1
+	suites+=("block:\"\$top/tests/guest/run.sh\" rw-buffered rw-direct fio-verify create-remove")
 	if [ -n "${ODX_DKMS_BUILD:-}" ]; then
 		# The module as DKMS built it from the odx-dkms package (make test's deb step).
-		echo "# token suite on the DKMS-built $ODX_DKMS_BUILD/odx.ko"
-		ODX_BUILD=$ODX_DKMS_BUILD "$top/tests/token/run.sh" |
-			sed -e 's/^ok - /ok - dkms:/' -e 's/^not ok - /not ok - dkms:/'
-		[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+		suites+=("token-dkms:ODX_BUILD=\$ODX_DKMS_BUILD \"\$top/tests/token/run.sh\"")
 	else
-		"$top/tests/token/run.sh" || rc=1
+		suites+=("token:\"\$top/tests/token/run.sh\"")
 	fi
-	"$top/tests/odxctl/run.sh" || rc=1
-	"$top/tests/scsi/run.sh" || rc=1
+	suites+=("odxctl:legacy \"\$top/tests/odxctl/run.sh\"")
+	suites+=("scsi:\"\$top/tests/scsi/run.sh\"")
 	;;
 *)
-	"$top/tests/guest/run.sh" || rc=1
-	"$top/tests/token/run.sh" || rc=1
-	"$top/tests/scsi/run.sh" || rc=1
-	if [ -x "$top/tests/hardening/run.sh" ]; then
-		"$top/tests/hardening/run.sh" || rc=1
-	fi
+	suites+=("block:\"\$top/tests/guest/run.sh\"")
+	suites+=("token:\"\$top/tests/token/run.sh\"")
+	suites+=("scsi:\"\$top/tests/scsi/run.sh\"")
+	suites+=("hardening:\"\$top/tests/hardening/run.sh\"")
 	;;
 esac
+
+# A suite that prints "ok - NAME" lines, as KTAP (its plan last).
+legacy() {
+	"$@" | awk '
+		/^ok - / { n++; print "ok " n " " substr($0, 6); next }
+		/^not ok - / { n++; print "not ok " n " " substr($0, 10); next }
+		/^#/ { print; next }
+		{ print "# " $0 }
+		END { print "1.." n + 0 }'
+	return "${PIPESTATUS[0]}"
+}
+
+echo "KTAP version 1"
+echo "1..${#suites[@]}"
+rc=0
+i=0
+for s in "${suites[@]}"; do
+	i=$((i + 1))
+	name=${s%%:*}
+	echo "    # Subtest: $name"
+	eval "${s#*:}" 2>&1 | awk -v out="/tmp/odx-suite-$i.count" '
+		/^(KTAP|TAP) version / { print "    " $0; next }
+		/^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; seen = 1 }
+		/^(not )?ok [0-9]+ / { n++ }
+		{ print "    " $0 }
+		END { print (seen && plan == n) ? "ok" : "bad " plan + 0 " " n + 0 > out }'
+	src=${PIPESTATUS[0]}
+	plan=$(cat "/tmp/odx-suite-$i.count" 2>/dev/null)
+	if [ "$src" = 0 ] && [ "$plan" = ok ]; then
+		echo "ok $i $name"
+	else
+		[ "$plan" = ok ] || echo "# $name: no plan, or its plan and results disagree ($plan)"
+		echo "not ok $i $name"
+		rc=1
+	fi
+done
 exit $rc

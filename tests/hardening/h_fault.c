@@ -39,6 +39,7 @@
  * Leaks are the runner's kmemleak scan's to find. Prints "# faults injected: N".
  */
 #include "h_common.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -632,40 +633,51 @@ static void fault_ctl_add(void)
 	close(ctl);
 }
 
-static const struct t_case cases[] = {
-	{ "fault_mint", fault_mint, 0 },
-	{ "fault_copy_share_N", fault_copy_share_N, 0 },
-	{ "fault_copy_share_Y", fault_copy_share_Y, 0 },
-	{ "fault_cow_write", fault_cow_write, 0 },
-	{ "fault_cow_direct", fault_cow_direct, 0 },
-	{ "fault_ctl_add", fault_ctl_add, 300 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(fault_mint, 0)
+ODX_CASE(fault_copy_share_N, 0)
+ODX_CASE(fault_copy_share_Y, 0)
+ODX_CASE(fault_cow_write, 0)
+ODX_CASE(fault_cow_direct, 0)
+ODX_CASE(fault_ctl_add, 300)
+
+static void fault_end(void)
+{
+	fault_restore();
+	t_diag("faults injected: %ld", h_sh->faults);
+	if (h_sh->known_bugs)
+		t_diag("known driver bugs reproduced: %ld", h_sh->known_bugs);
+}
+
+/* A program-level failure, as KTAP: the one case that could not run. */
+static int setup_failed(const char *name)
+{
+	ksft_print_header();
+	ksft_set_plan(1);
+	ksft_test_result_fail("%s\n", name);
+	ksft_exit_fail();
+	return 1;
+}
 
 int main(int argc, char **argv)
 {
-	int rc, ret;
+	int ret;
 
-	if (argc > 1 && !strcmp(argv[1], "--list"))
-		return t_main(argc, argv, cases, NR(cases));
+	if (odx_harness_listing(argc, argv))
+		return odx_harness_run(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	h_shared_init();
 	if (!fault_available()) {
 		t_diag("no fault injection here (/sys/kernel/debug/failslab, fail_page_alloc, "
 		       "/proc/thread-self/fail-nth): a debug kernel is needed");
-		printf("not ok - fault_injection_available\n");
-		return 1;
+		return setup_failed("fault_injection_available");
 	}
 	ret = fault_setup();
 	if (ret) {
 		t_diag("setting up fault injection: %s", t_errname(ret));
 		fault_restore();
-		printf("not ok - fault_injection_setup\n");
-		return 1;
+		return setup_failed("fault_injection_setup");
 	}
-	rc = t_main(argc, argv, cases, NR(cases));
-	fault_restore();
-	t_diag("faults injected: %ld", h_sh->faults);
-	if (h_sh->known_bugs)
-		t_diag("known driver bugs reproduced: %ld", h_sh->known_bugs);
-	return rc;
+	atexit(fault_end);
+	return odx_harness_run(argc, argv);
 }

@@ -51,6 +51,7 @@
  * source_unchanged: the source device still holds its data, byte for byte.
  */
 #include "h_common.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -483,21 +484,25 @@ static void source_unchanged(void)
 	CHECK_U64("token_pages", ctl_stat("token_pages"), 0);
 }
 
-static const struct t_case cases[] = {
-	{ "remove_busy_device", remove_busy_device, 0 },
-	{ "remove_source_during_copy", remove_source_during_copy, 0 },
-	{ "token_expires_during_copy", token_expires_during_copy, 0 },
-	{ "close_fd_during_copy", close_fd_during_copy, 0 },
-	{ "sigkill_during_copy", sigkill_during_copy, 0 },
-	{ "source_unchanged", source_unchanged, 0 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(remove_busy_device, 0)
+ODX_CASE(remove_source_during_copy, 0)
+ODX_CASE(token_expires_during_copy, 0)
+ODX_CASE(close_fd_during_copy, 0)
+ODX_CASE(sigkill_during_copy, 0)
+ODX_CASE(source_unchanged, 0)
+
+static void lifetime_end(void)
+{
+	if (ctl_remove(src_idx))
+		t_diag("removing the source odx%u failed", src_idx);
+	param_write("share_pages", old_share);
+}
 
 int main(int argc, char **argv)
 {
-	int rc;
-
-	if (argc > 1 && !strcmp(argv[1], "--list"))
-		return t_main(argc, argv, cases, NR(cases));
+	if (odx_harness_listing(argc, argv))
+		return odx_harness_run(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	h_shared_init();
 	REQUIRE(!param_read("share_pages", old_share, sizeof(old_share)), "module loaded?");
@@ -529,10 +534,6 @@ int main(int argc, char **argv)
 		       throttle ? "racing copies run throttled" : "no throttling");
 	}
 
-	rc = t_main(argc, argv, cases, NR(cases));
-
-	if (ctl_remove(src_idx))
-		t_diag("removing the source odx%u failed", src_idx);
-	param_write("share_pages", old_share);
-	return rc;
+	atexit(lifetime_end);
+	return odx_harness_run(argc, argv);
 }

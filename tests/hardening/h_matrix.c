@@ -25,6 +25,7 @@
  * "nr_devices=2 size_mb=64" (any max_ranges).
  */
 #include "h_common.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1588,31 +1589,30 @@ static void tokens_not_leaked(void)
 	class_done("tokens_not_leaked");
 }
 
-static const struct t_case cases[] = {
-	{ "args_pointers", args_pointers, 0 },
-	{ "io_buffer_pointers", io_buffer_pointers, 0 },
-	{ "truncated_input", truncated_input, 0 },
-	{ "truncated_mapping", truncated_mapping, 0 },
-	{ "header_fields", header_fields, 0 },
-	{ "block_offsets", block_offsets, 0 },
-	{ "range_count", range_count, 0 },
-	{ "range_values", range_values, 0 },
-	{ "param_fields", param_fields, 0 },
-	{ "unknown_action", unknown_action, 0 },
-	{ "token_offset", token_offset, 0 },
-	{ "invalid_tokens", invalid_tokens, 0 },
-	{ "release_tokens", release_tokens, 0 },
-	{ "output_size", output_size, 0 },
-	{ "input_length", input_length, 0 },
-	{ "unknown_ioctl", unknown_ioctl, 0 },
-	{ "ctl_add_params", ctl_add_params, 0 },
-	{ "ctl_remove", ctl_remove_cases, 0 },
-	{ "ctl_eperm", ctl_eperm, 0 },
-	{ "access_modes", access_modes, 0 },
-	{ "caps", caps, 0 },
-	{ "devices_unchanged", devices_unchanged, 0 },
-	{ "tokens_not_leaked", tokens_not_leaked, 0 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(args_pointers, 0)
+ODX_CASE(io_buffer_pointers, 0)
+ODX_CASE(truncated_input, 0)
+ODX_CASE(truncated_mapping, 0)
+ODX_CASE(header_fields, 0)
+ODX_CASE(block_offsets, 0)
+ODX_CASE(range_count, 0)
+ODX_CASE(range_values, 0)
+ODX_CASE(param_fields, 0)
+ODX_CASE(unknown_action, 0)
+ODX_CASE(token_offset, 0)
+ODX_CASE(invalid_tokens, 0)
+ODX_CASE(release_tokens, 0)
+ODX_CASE(output_size, 0)
+ODX_CASE(input_length, 0)
+ODX_CASE(unknown_ioctl, 0)
+ODX_CASE(ctl_add_params, 0)
+ODX_CASE_FN(ctl_remove, ctl_remove_cases, 0)
+ODX_CASE(ctl_eperm, 0)
+ODX_CASE(access_modes, 0)
+ODX_CASE(caps, 0)
+ODX_CASE(devices_unchanged, 0)
+ODX_CASE(tokens_not_leaked, 0)
 
 static uint64_t dev_size(unsigned int idx)
 {
@@ -1629,19 +1629,35 @@ static uint64_t dev_size(unsigned int idx)
 	return sectors * 512;
 }
 
+static uint32_t idx4k = ODX_INDEX_ANY;
+
+/* Each class counts its own cases. */
+static void class_begin(void)
+{
+	h_sh->class_cases = 0;
+}
+
+static void matrix_end(void)
+{
+	t_diag("cases: %ld", h_sh->cases);
+	if (h_sh->known_bugs)
+		t_diag("known driver bugs reproduced: %ld", h_sh->known_bugs);
+	if (ctl_remove(idx4k))
+		t_diag("removing odx%u failed", idx4k);
+}
+
 /*
- * Set up (devices filled, counters noted), then run each class in a child of
- * its own (t_main() with its name), printing its case count.
+ * Set up (devices filled, counters noted), then run each class as a case of
+ * the harness (a child of its own), printing its case count; the totals and
+ * the cleanup at exit.
  */
 int main(int argc, char **argv)
 {
-	uint32_t idx4k = ODX_INDEX_ANY;
 	char buf[32];
-	int rc = 0, i, j;
-	size_t k;
+	int i;
 
-	if (argc > 1 && !strcmp(argv[1], "--list"))
-		return t_main(argc, argv, cases, NR(cases));
+	if (odx_harness_listing(argc, argv))
+		return odx_harness_run(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	h_shared_init();
 	REQUIRE(!param_read("max_ranges", buf, sizeof(buf)), "module not loaded?");
@@ -1668,24 +1684,7 @@ int main(int argc, char **argv)
 	start_live = ctl_stat("tokens_live");
 	start_pages = ctl_stat("token_pages");
 
-	for (k = 0; k < NR(cases); k++) {
-		char *av[] = { argv[0], (char *)cases[k].name, NULL };
-
-		if (argc > 1) {
-			for (j = 1; j < argc; j++)
-				if (!strcmp(argv[j], cases[k].name))
-					break;
-			if (j == argc)
-				continue;
-		}
-		h_sh->class_cases = 0;
-		rc |= t_main(2, av, cases, NR(cases));
-	}
-
-	t_diag("cases: %ld", h_sh->cases);
-	if (h_sh->known_bugs)
-		t_diag("known driver bugs reproduced: %ld", h_sh->known_bugs);
-	if (ctl_remove(idx4k))
-		t_diag("removing odx%u failed", idx4k);
-	return rc;
+	t_case_setup_hook = class_begin;
+	atexit(matrix_end);
+	return odx_harness_run(argc, argv);
 }

@@ -43,6 +43,7 @@
  * thread-safe (two threads could open each other's device).
  */
 #include "h_common.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -877,9 +878,8 @@ static void stress(void)
 		close(hold[d]);
 }
 
-static struct t_case cases[] = {
-	{ "stress", stress, 0 },
-};
+/* The case (kselftest harness: tests/lib/odx_harness.h); its timeout is set in main(). */
+ODX_CASE(stress, 0)
 
 int main(int argc, char **argv)
 {
@@ -888,7 +888,8 @@ int main(int argc, char **argv)
 	duration = e ? strtoul(e, NULL, 10) : 60;
 	if (!duration)
 		duration = 60;
-	cases[0].timeout_s = duration + 300;
+	/* The harness's registration of the case (TEST_F's object): its timeout. */
+	_odx_stress_object->timeout = duration + 300;
 	h_shared_init();
-	return t_main(argc, argv, cases, NR(cases));
+	return odx_harness_run(argc, argv);
 }

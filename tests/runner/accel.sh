@@ -3,7 +3,7 @@
 # The runner's accelerator choice (scripts/odx-vm), on the host. A "KVM" that starts
 # machines which never print is simulated with ODX_VM_KVM_ARGS="... -S" (QEMU's CPUs
 # stay stopped, as on hosts whose /dev/kvm opens but runs no guest); a working one
-# with TCG standing in for KVM. Prints "ok - NAME" / "not ok - NAME" per case.
+# with TCG standing in for KVM. Prints KTAP: a plan, one result per case.
 #   tests/runner/accel.sh [KERNEL]   (default debian-6.1: the fastest boot)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,8 +13,14 @@ trap 'rm -rf "$state"' EXIT
 silent="-accel tcg -cpu max -S"
 working="-accel tcg,thread=multi -cpu max"
 failed=0
+n=0
 
-ok() { if [ "$2" = 0 ]; then echo "ok - $1"; else echo "not ok - $1"; failed=1; fi; }
+echo "KTAP version 1"
+echo "1..5"
+ok() {
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then echo "ok $n $1"; else echo "not ok $n $1"; failed=1; fi
+}
 
 # vm ACCEL KVM-ARGS: runs a guest that prints its odx.accel=; sets out, err, rc, secs.
 vm() {

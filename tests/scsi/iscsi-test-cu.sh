@@ -5,6 +5,7 @@
 # loaded (tests/scsi/run.sh calls it in its default pass):
 #
 #   tests/scsi/iscsi-test-cu.sh [DEVICE]          (default /dev/odx0; destroys its data)
+#   tests/scsi/iscsi-test-cu.sh --list            the names of its cases
 #
 # Runs each family (ALL.<Family>) on its own. The families odx claims to support
 # each print one "ok - iscsi.FAMILY" or "not ok - iscsi.FAMILY" line: every test
@@ -20,6 +21,10 @@ SUPPORTED=(TestUnitReady Inquiry ReadCapacity10 ReadCapacity16 Read10 Read12 Rea
 	   Write10 Write12 Write16 ModeSense6 ReportSupportedOpcodes)
 failed=0
 
+if [ "$DEV" = --list ]; then
+	printf 'iscsi.%s\n' "${SUPPORTED[@]}" unsupported_families
+	exit 0
+fi
 if ! command -v iscsi-test-cu >/dev/null 2>&1; then
 	echo "# iscsi-test-cu is missing (apt-get install libiscsi-bin)"
 	echo "not ok - iscsi.setup"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Guest test suite for odx's SCSI front (SG_IO on /dev/odxN, odx_scsi.c): sg3_utils
-# and ddpt against the devices, plus raw SG_IO cases (sg_odx). Runs INSIDE the
-# guest, as root:
+# and ddpt against the devices, plus raw SG_IO cases (sg_odx, on the kselftest
+# harness), on the one runner (tests/lib/check.sh). Runs INSIDE the guest, as root:
 #
 #   make -C tests/scsi && scripts/odx-vm -- tests/scsi/run.sh [PATTERN]
 #
@@ -25,83 +25,21 @@
 #   bs4096    ... block_size=4096: READ CAPACITY, VPD, ddpt and sg_odx copies
 # Cases of the later passes are named PASS.NAME.
 #
-# Prints exactly one "ok - NAME" or "not ok - NAME" line per case; everything
-# else is a "# " diagnostic. Exits 0 iff every case passed. A case that cannot
-# run is a failure.
-set -u -o pipefail
+# Prints KTAP (tests/lib/check.sh): one result per case, a plan first. Exits 0
+# iff every case passed. A case that cannot run is a failure.
+. "$(dirname "$0")/../lib/check.sh"
 
 BASE_ARGS=(nr_devices=2 size_mb=64)
 LIMIT_ARGS=(max_token_bytes=1048576 max_tokens=8 max_ranges=8 default_ttl_ms=2000
 	    max_ttl_ms=60000)
 CMD_TIMEOUT=${ODX_SCSI_TIMEOUT:-300}
-PATTERN=${1:-}
 MiB=1048576
 MAX_DXFER=$((8 * MiB))
-
-failed=0
-total=0
-nfail=0
-failed_names=()
-prefix=
-
-diag() {
-	local line
-	while IFS= read -r line; do
-		printf '# %s\n' "$line"
-	done <<< "$*"
-}
-
-result() {	# result NAME 0|1
-	total=$((total + 1))
-	if [ "$2" = 0 ]; then
-		echo "ok - $1"
-	else
-		echo "not ok - $1"
-		failed=1
-		nfail=$((nfail + 1))
-		failed_names+=("$1")
-	fi
-}
-
-# Never load modules outside the odx guest (scripts/guest-init boots with odx.out=).
-if ! grep -q 'odx\.out=' /proc/cmdline 2>/dev/null; then
-	diag "not inside the odx guest: run it through scripts/odx-vm"
-	result setup 1
-	exit 1
-fi
-
 src=${ODX_TOP:-}/tests/scsi
-if [ -z "${ODX_TOP:-}" ] || [ ! -d "$src" ]; then
-	diag "ODX_TOP is not set or has no tests/scsi"
-	result setup 1
-	exit 1
-fi
-if [ -z "${ODX_BUILD:-}" ] || [ ! -f "$ODX_BUILD/odx.ko" ]; then
-	diag "no odx.ko in ODX_BUILD='${ODX_BUILD:-}'"
-	result setup 1
-	exit 1
-fi
 
-W=$(mktemp -d /tmp/odx-scsi.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-
-# sg_odx: prebuilt on the host, or built here when stale.
-BIN=$ODX_TOP/build/tests/scsi
-if command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 &&
-   ! make -q -C "$src" OUT="$BIN" >/dev/null 2>&1; then
-	BIN=$W/bin
-	diag "sg_odx missing or stale in build/tests/scsi: building into $BIN"
-	if ! out=$(make -s -C "$src" OUT="$BIN" 2>&1); then
-		diag "$out"
-		result build 1
-		exit 1
-	fi
-fi
-if [ ! -x "$BIN/sg_odx" ]; then
-	diag "no sg_odx in $BIN (run make -C tests/scsi on the host)"
-	result build 1
-	exit 1
-fi
+check_suite scsi "${1:-}"
+W=$CHECK_W
+check_programs scsi
 ODXCTL=$ODX_TOP/build/tools/odxctl
 if command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 &&
    ! make -q -C "$ODX_TOP/tools" >/dev/null 2>&1; then
@@ -117,6 +55,7 @@ for tool in insmod rmmod blockdev timeout dd cmp sg_inq sg_vpd sg_readcap sg_tur
 	    sg_opcodes sg_modes sg_raw sg_wr_mode ddpt; do
 	command -v "$tool" >/dev/null 2>&1 || diag "warning: $tool is missing"
 done
+diag "$(ddpt -V 2>&1 | head -n 1); sg3_utils $(sg_inq -V 2>&1 | head -n 1)"
 
 # ---------------------------------------------------------------------------
 # Helpers. A shell case is a function t_NAME returning 0 (pass) or 1 (fail,
@@ -764,201 +703,68 @@ ddpt_quirk() {	# ddpt_quirk Y|N
 }
 
 # ---------------------------------------------------------------------------
-# Runners
+# The cases
 
-pass_ok=0
-
-selected() {	# selected NAME: PATTERN allows it
-	[ -z "$PATTERN" ] || echo "$1" | grep -Eq -- "$PATTERN"
+# Every load: the logical block size the cases use.
+check_after_load() {
+	BS=$(cat /sys/block/odx0/queue/logical_block_size) || return 1
+	diag "logical block size $BS"
 }
 
-# run_sh NAME...: shell cases t_NAME
-run_sh() {
-	local n r
+sh_cases() {	# sh_cases NAME...: shell cases t_NAME
+	local n
 	for n in "$@"; do
-		selected "$prefix$n" || continue
-		if [ "$pass_ok" != 1 ]; then
-			diag "$prefix$n: cannot run, the module did not load for this pass"
-			result "$prefix$n" 1
-			continue
-		fi
-		"t_$n"
-		r=$?
-		[ "$r" = 0 ] || dmesg 2>/dev/null | tail -n 5 | sed 's/^/# dmesg: /'
-		result "$prefix$n" "$([ "$r" = 0 ] && echo 0 || echo 1)"
+		t_sh "$n" "t_$n"
 	done
 }
-
-# run_c NAME...: sg_odx cases (all of them when none is named)
-run_c() {
-	local names n out rc line verdict
-	if [ $# = 0 ]; then
-		if ! names=$("$BIN/sg_odx" --list 2>&1); then
-			diag "sg_odx --list failed: $names"
-			result "${prefix}sg_odx" 1
-			return
-		fi
-	else
-		names="$*"
-	fi
-	for n in $names; do
-		selected "$prefix$n" || continue
-		if [ "$pass_ok" != 1 ]; then
-			diag "$prefix$n: cannot run, the module did not load for this pass"
-			result "$prefix$n" 1
-			continue
-		fi
-		verdict=
-		out=$(timeout -k 5 "$CMD_TIMEOUT" "$BIN/sg_odx" "$n" 2>&1)
-		rc=$?
-		while IFS= read -r line; do
-			case "$line" in
-			"ok - $n") verdict=ok ;;
-			"not ok - $n") verdict="not ok" ;;
-			"# "*) printf '%s\n' "$line" ;;
-			"") ;;
-			*) printf '# %s\n' "$line" ;;
-			esac
-		done <<< "$out"
-		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-			diag "sg_odx $n: timed out after ${CMD_TIMEOUT}s"
-		fi
-		if [ "$rc" = 0 ] && [ "$verdict" = ok ]; then
-			result "$prefix$n" 0
-		else
-			[ -n "$verdict" ] || diag "sg_odx $n: no verdict (exit $rc)"
-			dmesg 2>/dev/null | tail -n 5 | sed 's/^/# dmesg: /'
-			result "$prefix$n" 1
-		fi
-	done
-}
-
-# run_iscsi: libiscsi's conformance suite (tests/scsi/iscsi-test-cu.sh) on /dev/odx0,
-# one case per family odx supports plus one for the rest
-run_iscsi() {
-	local line
-	selected "${prefix}iscsi" || return 0
-	if [ "$pass_ok" != 1 ]; then
-		result "${prefix}iscsi" 1
-		return
-	fi
-	timeout -k 5 1800 "$src/iscsi-test-cu.sh" /dev/odx0 >"$W/iscsi" 2>&1
-	echo "# iscsi-test-cu.sh exit $?" >>"$W/iscsi"
-	while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) result "$prefix${line#ok - }" 0 ;;
-		"not ok - "*) result "$prefix${line#not ok - }" 1 ;;
-		*) printf '%s\n' "$line" ;;
-		esac
-	done <"$W/iscsi"
-}
-
-loaded=0
-load() {	# load PASS ARGS...
-	local pass=$1 out
-	shift
-	pass_ok=0
-	prefix=
-	[ "$pass" = default ] || prefix="$pass."
-	if ! out=$(insmod "$ODX_BUILD/odx.ko" "$@" 2>&1); then
-		diag "insmod odx.ko $*: $out"
-		dmesg 2>/dev/null | tail -n 5 | sed 's/^/# dmesg: /'
-		result "module_load_$pass" 1
-		return 1
-	fi
-	loaded=1
-	for _ in $(seq 50); do
-		[ -b /dev/odx0 ] && [ -b /dev/odx1 ] && [ -c /dev/odx-control ] && break
-		sleep 0.1
-	done
-	if ! [ -b /dev/odx0 ] || ! [ -b /dev/odx1 ] || ! [ -c /dev/odx-control ]; then
-		diag "device nodes did not appear after insmod $*"
-		result "module_load_$pass" 1
-		return 1
-	fi
-	BS=$(cat /sys/block/odx0/queue/logical_block_size)
-	diag "pass $pass: insmod odx.ko $* (logical block size $BS)"
-	pass_ok=1
-	result "module_load_$pass" 0
-}
-
-unload() {	# unload PASS
-	local out rc=1
-	[ "$loaded" = 1 ] || return 0
-	for _ in 1 2 3 4 5; do
-		if out=$(rmmod odx 2>&1); then
-			rc=0
-			break
-		fi
-		sleep 1
-	done
-	pass_ok=0
-	if [ "$rc" != 0 ]; then
-		diag "rmmod odx: $out"
-		lsmod 2>/dev/null | grep -w odx | sed 's/^/# /'
-	else
-		loaded=0
-	fi
-	result "module_unload_$1" "$rc"
-	return "$rc"
-}
-
-start=$(date +%s)
-diag "odx SCSI tests on $(uname -r) (ODX_KERNEL=${ODX_KERNEL:-?}), sg_odx in $BIN"
-diag "$(ddpt -V 2>&1 | head -n 1); sg3_utils $(sg_inq -V 2>&1 | head -n 1)"
-if [ -d /sys/module/odx ]; then
-	diag "odx was loaded before the suite: unloading it"
-	rmmod odx || { result setup 1; exit 1; }
-fi
 
 LIMIT_C=(max_tokens pt_truncated wut_expired_default)
 
 # Pass 1: defaults.
-load default "${BASE_ARGS[@]}"
-run_sh sg_turs sg_inq sg_vpd_supported sg_vpd_sn sg_vpd_di sg_vpd_tpc sg_vpd_bl \
+pass_load module_load_default default "${BASE_ARGS[@]}"
+sh_cases sg_turs sg_inq sg_vpd_supported sg_vpd_sn sg_vpd_di sg_vpd_tpc sg_vpd_bl \
 	sg_readcap sg_opcodes sg_modes
-ddpt_quirk Y
-run_sh ddpt_odx_1m ddpt_odx_odd ddpt_odx_same_device ddpt_odx_overlap ddpt_odx_sgl \
-	ddpt_rtf_split ddpt_rtype_zero ddpt_no_quirk ddpt_token_to_odxctl odxctl_token_to_ddpt ddpt_pt_copy \
-	ddpt_pt_copy16 ddpt_pt_file
-ddpt_quirk N
-c_names=$("$BIN/sg_odx" --list 2>/dev/null)
+t_do ddpt_quirk Y
+sh_cases ddpt_odx_1m ddpt_odx_odd ddpt_odx_same_device ddpt_odx_overlap ddpt_odx_sgl \
+	ddpt_rtf_split ddpt_rtype_zero ddpt_no_quirk ddpt_token_to_odxctl odxctl_token_to_ddpt \
+	ddpt_pt_copy ddpt_pt_copy16 ddpt_pt_file
+t_do ddpt_quirk N
+c_names=$(harness_list "$BIN/sg_odx")
 for l in "${LIMIT_C[@]}" mode_select_dsense; do
 	c_names=$(echo "$c_names" | grep -vx -- "$l")
 done
 # shellcheck disable=SC2086
-run_c $c_names
+t_harness_only sg_odx $c_names
 # Last: D_SENSE changes the sense format of everything after it on odx0/odx1.
-run_sh sg_raw_sense
-run_c mode_select_dsense
-# Last: it writes all over odx0.
-run_iscsi
-unload default
+sh_cases sg_raw_sense
+t_harness_only sg_odx mode_select_dsense
+# Last: it writes all over odx0. libiscsi's conformance suite: one case per
+# family odx supports, one for the rest.
+t_batch 1800 "$("$src/iscsi-test-cu.sh" --list)" "$src/iscsi-test-cu.sh" /dev/odx0
+pass_unload module_unload_default
 
 # Pass 2: small limits.
-load limits "${BASE_ARGS[@]}" "${LIMIT_ARGS[@]}"
-run_sh sg_vpd_tpc
-ddpt_quirk Y
-run_sh ddpt_odx_multi_token ddpt_rtf_split ddpt_odx_1m
-ddpt_quirk N
-run_c inquiry_vpd8f pt_too_many_ranges wut_too_many_ranges pt_ito_too_large \
+case_prefix limits.
+pass_load module_load_limits limits "${BASE_ARGS[@]}" "${LIMIT_ARGS[@]}"
+sh_cases sg_vpd_tpc
+t_do ddpt_quirk Y
+sh_cases ddpt_odx_multi_token ddpt_rtf_split ddpt_odx_1m
+t_do ddpt_quirk N
+t_harness_only sg_odx inquiry_vpd8f pt_too_many_ranges wut_too_many_ranges pt_ito_too_large \
 	max_tokens pt_truncated wut_expired_default
-unload limits
+pass_unload module_unload_limits
 
 # Pass 3: 4096-byte logical blocks.
-load bs4096 "${BASE_ARGS[@]}" block_size=4096
-run_sh sg_readcap sg_vpd_tpc sg_vpd_bl
-ddpt_quirk Y
-run_sh ddpt_odx_1m ddpt_odx_odd ddpt_odx_same_device ddpt_rtf_split ddpt_pt_copy \
+case_prefix bs4096.
+pass_load module_load_bs4096 bs4096 "${BASE_ARGS[@]}" block_size=4096
+sh_cases sg_readcap sg_vpd_tpc sg_vpd_bl
+t_do ddpt_quirk Y
+sh_cases ddpt_odx_1m ddpt_odx_odd ddpt_odx_same_device ddpt_rtf_split ddpt_pt_copy \
 	ddpt_pt_copy16
-ddpt_quirk N
-run_c readcap inquiry_vpd8f inquiry_vpdb0 sgio_dxfer_len read_write rw_lba_out_of_range \
-	pt_rrti_wut wut_offset_into_rod rod_token_format pt_lba_out_of_range \
+t_do ddpt_quirk N
+t_harness_only sg_odx readcap inquiry_vpd8f inquiry_vpdb0 sgio_dxfer_len read_write \
+	rw_lba_out_of_range pt_rrti_wut wut_offset_into_rod rod_token_format pt_lba_out_of_range \
 	wut_lba_out_of_range wut_zero_token interop_dsm_to_scsi wut_cross_block_size
-unload bs4096
+pass_unload module_unload_bs4096
 
-diag "$((total - nfail)) of $total passed in $(( $(date +%s) - start )) s"
-if [ "$failed" != 0 ]; then
-	diag "failed: ${failed_names[*]}"
-fi
-exit "$failed"
+check_run

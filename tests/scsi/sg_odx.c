@@ -124,17 +124,42 @@ static void t_run_deferred(void)
 	}
 }
 
+/*
+ * The cases run on the kernel's kselftest harness (tests/lib/odx_harness.h):
+ * t_case_begin() starts a case in its process, t_case_end() (its teardown)
+ * runs the deferred cleanups and says whether a check failed; a REQUIRE()
+ * failure in the case's own thread aborts it through the harness.
+ */
+static pid_t t_case_pid;
+static void (*t_case_bail)(void);
+
+static void t_case_begin(const char *name, void (*bail)(void))
+{
+	(void)name;
+	t_case_pid = getpid();
+	t_case_bail = bail;
+	t_failures = 0;
+	t_nr_deferred = 0;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+static int t_case_end(void)
+{
+	t_run_deferred();
+	fflush(stdout);
+	return t_failures;
+}
+
 static void __attribute__((noreturn)) t_fatal(int line)
 {
 	t_diag("line %d: cannot continue", line);
+	if (t_case_bail && getpid() == t_case_pid && gettid() == t_case_pid)
+		t_case_bail();
 	t_run_deferred();
 	exit(1);
 }
 
-struct t_case {
-	const char *name;
-	void (*fn)(void);
-};
+#include "odx_harness.h"
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers */
@@ -3513,27 +3538,70 @@ static void t_pt_truncated(void)
 
 /* ------------------------------------------------------------------------ */
 
-#define C(n) { #n, t_##n }
-static const struct t_case cases[] = {
-	C(sgio_version), C(sgio_interface_id), C(sgio_iovec_count), C(sgio_cmd_len),
-	C(sgio_dxfer_direction), C(sgio_dxfer_len), C(sgio_dxfer_mismatch), C(sgio_efault),
-	C(sgio_ebadf), C(sgio_sense_len), C(sgio_resid),
-	C(tur), C(inquiry_std), C(inquiry_bad), C(inquiry_vpd00), C(inquiry_vpd80),
-	C(inquiry_vpd83), C(inquiry_vpd8f), C(inquiry_vpdb0), C(readcap), C(read_write),
-	C(rw_lba_out_of_range), C(mode_sense_control), C(mode_select_dsense), C(mode_bad),
-	C(report_opcodes), C(unknown_opcode),
-	C(pt_rrti_wut), C(wut_offset_into_rod), C(wut_short_token), C(rod_token_format),
-	C(pt_immed), C(wut_zero_token), C(wut_del_tkn), C(point_in_time), C(wut_page_cache),
-	C(rrti_list_ids), C(rrti_scope), C(interop_scsi_to_dsm), C(interop_dsm_to_scsi), C(release_ioctl),
-	C(pt_lba_out_of_range), C(pt_too_many_ranges), C(pt_range_len_not_multiple),
-	C(pt_param_list_too_short), C(pt_ito_too_large), C(pt_unsupported_rod_type),
-	C(wut_corrupt_token), C(wut_bad_token_length), C(wut_unsupported_token_type),
-	C(wut_expired_token), C(wut_revoked_token), C(wut_offset_beyond_rod),
-	C(wut_lba_out_of_range), C(wut_too_many_ranges), C(wut_bad_param_list),
-	C(wut_cross_device_disabled), C(wut_cross_block_size),
-	/* for the limits pass */
-	C(max_tokens), C(pt_truncated), C(wut_expired_default),
-};
+/* The cases, in the order they run (kselftest harness), 600 s each. */
+#define C(n) ODX_CASE_FN(n, t_##n, 600)
+C(sgio_version)
+C(sgio_interface_id)
+C(sgio_iovec_count)
+C(sgio_cmd_len)
+C(sgio_dxfer_direction)
+C(sgio_dxfer_len)
+C(sgio_dxfer_mismatch)
+C(sgio_efault)
+C(sgio_ebadf)
+C(sgio_sense_len)
+C(sgio_resid)
+C(tur)
+C(inquiry_std)
+C(inquiry_bad)
+C(inquiry_vpd00)
+C(inquiry_vpd80)
+C(inquiry_vpd83)
+C(inquiry_vpd8f)
+C(inquiry_vpdb0)
+C(readcap)
+C(read_write)
+C(rw_lba_out_of_range)
+C(mode_sense_control)
+C(mode_select_dsense)
+C(mode_bad)
+C(report_opcodes)
+C(unknown_opcode)
+C(pt_rrti_wut)
+C(wut_offset_into_rod)
+C(wut_short_token)
+C(rod_token_format)
+C(pt_immed)
+C(wut_zero_token)
+C(wut_del_tkn)
+C(point_in_time)
+C(wut_page_cache)
+C(rrti_list_ids)
+C(rrti_scope)
+C(interop_scsi_to_dsm)
+C(interop_dsm_to_scsi)
+C(release_ioctl)
+C(pt_lba_out_of_range)
+C(pt_too_many_ranges)
+C(pt_range_len_not_multiple)
+C(pt_param_list_too_short)
+C(pt_ito_too_large)
+C(pt_unsupported_rod_type)
+C(wut_corrupt_token)
+C(wut_bad_token_length)
+C(wut_unsupported_token_type)
+C(wut_expired_token)
+C(wut_revoked_token)
+C(wut_offset_beyond_rod)
+C(wut_lba_out_of_range)
+C(wut_too_many_ranges)
+C(wut_bad_param_list)
+C(wut_cross_device_disabled)
+C(wut_cross_block_size)
+/* for the limits pass */
+C(max_tokens)
+C(pt_truncated)
+C(wut_expired_default)
 
 static int setup(void)
 {
@@ -3557,70 +3625,16 @@ static int setup(void)
 	return 0;
 }
 
-static int run_case(const struct t_case *c)
-{
-	int status = 0;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		t_diag("fork: %s", strerror(errno));
-		printf("not ok - %s\n", c->name);
-		return 1;
-	}
-	if (!pid) {
-		alarm(600);
-		t_failures = 0;
-		c->fn();
-		t_run_deferred();
-		fflush(stdout);
-		_exit(t_failures ? 1 : 0);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			break;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		printf("ok - %s\n", c->name);
-		return 0;
-	}
-	if (WIFSIGNALED(status))
-		t_diag("%s: killed by signal %d%s", c->name, WTERMSIG(status),
-		       WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
-	printf("not ok - %s\n", c->name);
-	return 1;
-}
-
 int main(int argc, char **argv)
 {
-	const size_t nr = sizeof(cases) / sizeof(cases[0]);
-	int failed = 0, i;
-	size_t j;
-
+	if (odx_harness_listing(argc, argv))
+		return odx_harness_run(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 1 && !strcmp(argv[1], "--list")) {
-		for (j = 0; j < nr; j++)
-			printf("%s\n", cases[j].name);
-		return 0;
+	if (setup()) {
+		ksft_print_header();
+		ksft_set_plan(1);
+		ksft_test_result_fail("setup\n");
+		ksft_exit_fail();
 	}
-	if (setup())
-		return 1;
-	if (argc == 1) {
-		for (j = 0; j < nr; j++)
-			failed |= run_case(&cases[j]);
-		return failed;
-	}
-	for (i = 1; i < argc; i++) {
-		for (j = 0; j < nr; j++)
-			if (!strcmp(argv[i], cases[j].name))
-				break;
-		if (j == nr) {
-			t_diag("no test case named '%s'", argv[i]);
-			printf("not ok - %s\n", argv[i]);
-			failed = 1;
-			continue;
-		}
-		failed |= run_case(&cases[j]);
-	}
-	return failed;
+	return odx_harness_run(argc, argv);
 }

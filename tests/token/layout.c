@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * layout: the odx user ABI structures have the Windows layouts, byte for byte.
- * Checked at compile time (a wrong layout does not build); the program then
- * prints one "ok - layout" line, so it also runs on the host.
+ * Checked at compile time (a wrong layout does not build), then the main ones
+ * again at run time: a kselftest harness case (TEST(layout)) in the token
+ * suite, a plain program without the harness on the host
+ * (scripts/host-tests/abi-layout.sh).
  */
 #include <assert.h>
 #include <stddef.h>
@@ -134,12 +136,63 @@ _Static_assert(_IOC_SIZE(ODX_IOC_DSM) == 48 && _IOC_SIZE(ODX_IOC_CAPS) == 96 &&
 	       "ioctl sizes");
 _Static_assert(ODX_CAP_REVOKE == 16, "ODX_CAP_REVOKE");
 
-int main(int argc, char **argv)
+/*
+ * The main layouts again at run time: offsets and sizes taken from a buffer
+ * the way userspace lays the structures out (volatile, so the compiler
+ * computes nothing ahead), against Windows' numbers. Returns the mismatches.
+ */
+static volatile char buf[1024];
+static int bad;
+
+static void rt_check(const char *what, size_t got, size_t want)
 {
-	if (argc > 1 && argv[1][0] == '-') {	/* --list */
-		puts("layout");
-		return 0;
-	}
-	puts("ok - layout");
-	return 0;
+	if (got == want)
+		return;
+	printf("# %s: %zu, expected %zu\n", what, got, want);
+	bad++;
 }
+
+#define RT_OFF(type, field, off) \
+	rt_check(#type "." #field, (size_t)((volatile char *)&((struct type *)buf)->field - buf), (off))
+#define RT_SIZE(type, size)	rt_check("sizeof(struct " #type ")", sizeof(struct type), (size))
+
+static int layout_check(void)
+{
+	bad = 0;
+	RT_SIZE(odx_dsm_header, 28);
+	RT_OFF(odx_dsm_header, data_set_ranges_length, 24);
+	RT_SIZE(odx_data_set_range, 16);
+	RT_SIZE(odx_offload_read_params, 16);
+	RT_SIZE(odx_offload_write_params, 528);
+	RT_OFF(odx_offload_write_params, token_offset, 8);
+	RT_OFF(odx_offload_write_params, token, 16);
+	RT_SIZE(odx_token, 512);
+	RT_SIZE(odx_offload_read_output, 536);
+	RT_OFF(odx_offload_read_output, token, 20);
+	RT_SIZE(odx_offload_write_output, 16);
+	RT_OFF(odx_offload_write_output, length_copied, 8);
+	rt_check("ODX_DSM_ACTION_OFFLOAD_READ", ODX_DSM_ACTION_OFFLOAD_READ, 0x80000003U);
+	rt_check("ODX_DSM_ACTION_OFFLOAD_WRITE", ODX_DSM_ACTION_OFFLOAD_WRITE, 4);
+	return bad;
+}
+
+#if __has_include("kselftest_harness.h")
+/* The guest suite: a case of the kselftest harness. */
+#include "kselftest_harness.h"
+
+TEST(layout)
+{
+	EXPECT_EQ(0, layout_check());
+}
+
+TEST_HARNESS_MAIN
+#else
+/* Without the harness (scripts/host-tests/abi-layout.sh, -m32): plain. */
+int main(void)
+{
+	int n = layout_check();
+
+	printf("%s - layout\n", n ? "not ok" : "ok");
+	return !!n;
+}
+#endif

@@ -126,11 +126,28 @@ static void t_run_deferred(void)
 	}
 }
 
-static void __attribute__((noreturn)) t_child_exit(void)
+/* The process and thread the case runs in, and how the harness aborts it. */
+static pid_t t_case_pid;
+static void (*t_case_bail)(void);
+void (*t_case_setup_hook)(void);
+
+void t_case_begin(const char *name, void (*bail)(void))
+{
+	t_case_name = name;
+	t_case_pid = getpid();
+	t_case_bail = bail;
+	t_failures = 0;
+	t_nr_deferred = 0;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (t_case_setup_hook)
+		t_case_setup_hook();
+}
+
+int t_case_end(void)
 {
 	t_run_deferred();
 	fflush(stdout);
-	_exit(t_failures ? 1 : 0);
+	return __atomic_load_n(&t_failures, __ATOMIC_RELAXED);
 }
 
 void t_fatal(const char *file, int line, const char *fmt, ...)
@@ -141,9 +158,18 @@ void t_fatal(const char *file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	t_failures++;
+	__atomic_add_fetch(&t_failures, 1, __ATOMIC_RELAXED);
 	t_diag("FATAL %s:%d: %s", file, line, msg);
-	t_child_exit();
+	/*
+	 * In the case's own thread: back to the harness, which runs the teardown
+	 * (the deferred cleanups) and fails the case. In a thread or a child
+	 * process of the case: clean up and exit non-zero there, as before.
+	 */
+	if (t_case_bail && getpid() == t_case_pid && gettid() == t_case_pid)
+		t_case_bail();
+	t_run_deferred();
+	fflush(stdout);
+	_exit(1);
 }
 
 uint64_t t_seed(void)
@@ -155,75 +181,6 @@ uint64_t t_seed(void)
 		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
 	h ^= (uint64_t)getpid() << 32;
 	return h + 0x9e3779b97f4a7c15ULL * ++t_seed_counter;
-}
-
-static int t_run_case(const struct t_case *c)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		t_diag("fork: %s", strerror(errno));
-		printf("not ok - %s\n", c->name);
-		return 1;
-	}
-	if (pid == 0) {
-		t_case_name = c->name;
-		alarm(c->timeout_s ? c->timeout_s : 180);
-		c->fn();
-		t_child_exit();
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			t_diag("waitpid: %s", strerror(errno));
-			status = -1;
-			break;
-		}
-	}
-	if (status != -1 && WIFSIGNALED(status))
-		t_diag("%s: killed by signal %d%s", c->name, WTERMSIG(status),
-		       WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		printf("ok - %s\n", c->name);
-		fflush(stdout);
-		return 0;
-	}
-	printf("not ok - %s\n", c->name);
-	fflush(stdout);
-	return 1;
-}
-
-int t_main(int argc, char **argv, const struct t_case *cases, size_t nr)
-{
-	int failed = 0, i;
-	size_t j;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc > 1 && !strcmp(argv[1], "--list")) {
-		for (j = 0; j < nr; j++)
-			printf("%s\n", cases[j].name);
-		return 0;
-	}
-	if (argc == 1) {
-		for (j = 0; j < nr; j++)
-			failed |= t_run_case(&cases[j]);
-		return failed;
-	}
-	for (i = 1; i < argc; i++) {
-		for (j = 0; j < nr; j++)
-			if (!strcmp(argv[i], cases[j].name))
-				break;
-		if (j == nr) {
-			t_diag("no test case named '%s'", argv[i]);
-			printf("not ok - %s\n", argv[i]);
-			failed = 1;
-			continue;
-		}
-		failed |= t_run_case(&cases[j]);
-	}
-	return failed;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -14,8 +14,8 @@
  * - struct area: a stretch of a device together with the bytes it must hold
  *   (the model). Copies are modelled in userspace (model_copy()) and the whole
  *   area, guards included, is compared byte for byte with the device.
- * - A tiny TAP-ish reporter: each test case runs in a forked child; the parent
- *   prints "ok - NAME" or "not ok - NAME"; diagnostics are "# " lines.
+ * - CHECK()/REQUIRE(): checks with diagnostics ("# " lines) that fail the
+ *   running kselftest harness case (tests/lib/odx_harness.h runs the cases).
  */
 #ifndef ODX_TEST_H
 #define ODX_TEST_H
@@ -77,24 +77,18 @@ const char *t_errname(long ret);
 /* Run fn(arg) when the case ends (normally or through REQUIRE). LIFO. */
 void t_defer(void (*fn)(void *), void *arg);
 
-struct t_case {
-	const char *name;
-	void (*fn)(void);
-	unsigned int timeout_s;		/* 0: the default (180 s) */
-};
-
 /*
- * main() of every test program:
- *   PROG --list        print the case names, one a line
- *   PROG [NAME...]     run the named cases (all without names)
- * Exit 0 iff every case that ran passed.
+ * The case runner is the kernel's kselftest harness (tests/lib/odx_harness.h:
+ * one TEST_F per case, a fork per case, KTAP out). These connect the helpers'
+ * CHECK/REQUIRE to it: t_case_begin() when a case starts (in its process),
+ * with the harness's way to abort the case (a longjmp to its teardown);
+ * t_case_end() in its teardown runs the deferred cleanups and returns the
+ * number of failed checks (the case fails when it is not 0).
+ * t_case_setup_hook, when set, runs in t_case_begin().
  */
-int t_main(int argc, char **argv, const struct t_case *cases, size_t nr);
-#define T_MAIN(cases)							\
-	int main(int argc, char **argv)					\
-	{								\
-		return t_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0])); \
-	}
+void t_case_begin(const char *name, void (*bail)(void));
+int t_case_end(void);
+extern void (*t_case_setup_hook)(void);
 
 /* A seed unique to this case and call (so no two fills look alike). */
 uint64_t t_seed(void);

@@ -9,6 +9,7 @@
  * rejects everything fails too.
  */
 #include "odx_test.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -546,16 +547,15 @@ static void dsm_other_layouts(void)
 	area_free(&d);
 }
 
-static const struct t_case cases[] = {
-	{ "caps", caps, 0 },
-	{ "unknown_ioctl_enotty", unknown_ioctl_enotty, 0 },
-	{ "offload_read_wronly_ebadf", offload_read_wronly_ebadf, 0 },
-	{ "offload_write_rdonly_ebadf", offload_write_rdonly_ebadf, 0 },
-	{ "readonly_device_eperm", readonly_device_eperm, 0 },
-	{ "cross_device_switch_exdev", cross_device_switch_exdev, 0 },
-	{ "block_size_mismatch_exdev", block_size_mismatch_exdev, 0 },
-	{ "dsm_input_validation", dsm_input_validation, 0 },
-	{ "dsm_other_layouts", dsm_other_layouts, 0 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(caps, 0)
+ODX_CASE(unknown_ioctl_enotty, 0)
+ODX_CASE(offload_read_wronly_ebadf, 0)
+ODX_CASE(offload_write_rdonly_ebadf, 0)
+ODX_CASE(readonly_device_eperm, 0)
+ODX_CASE(cross_device_switch_exdev, 0)
+ODX_CASE(block_size_mismatch_exdev, 0)
+ODX_CASE(dsm_input_validation, 0)
+ODX_CASE(dsm_other_layouts, 0)
 
-T_MAIN(cases)
+ODX_HARNESS_MAIN

@@ -15,6 +15,7 @@
  * Needs the default pass (nr_devices=2 size_mb=64).
  */
 #include "odx_test.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -282,11 +283,10 @@ static void budget_attrs(void)
 	CHECK_U64("token_bytes after the release", odx_stat(0, "token_bytes"), b0);
 }
 
-static const struct t_case cases[] = {
-	{ "budget_holes", budget_holes, 600 },
-	{ "budget_written", budget_written, 0 },
-	{ "budget_per_device", budget_per_device, 0 },
-	{ "budget_attrs", budget_attrs, 0 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(budget_holes, 600)
+ODX_CASE(budget_written, 0)
+ODX_CASE(budget_per_device, 0)
+ODX_CASE(budget_attrs, 0)
 
-T_MAIN(cases)
+ODX_HARNESS_MAIN

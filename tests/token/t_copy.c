@@ -12,6 +12,7 @@
  * odx1 [0, 4 MiB) cross-device destinations.
  */
 #include "odx_test.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -860,30 +861,29 @@ static void share_pages_switch(void)
 	area_free(&d);
 }
 
-static const struct t_case cases[] = {
-	{ "copy_single_range", copy_single_range, 0 },
-	{ "copy_two_ranges", copy_two_ranges, 0 },
-	{ "copy_64_ranges", copy_64_ranges, 0 },
-	{ "ranges_65_einval", ranges_65_einval, 0 },
-	{ "token_offset_first_range", token_offset_first_range, 0 },
-	{ "token_offset_range_boundary", token_offset_range_boundary, 0 },
-	{ "token_offset_last_range", token_offset_last_range, 0 },
-	{ "token_offset_end_einval", token_offset_end_einval, 0 },
-	{ "token_offset_unaligned_einval", token_offset_unaligned_einval, 0 },
-	{ "copy_cross_device", copy_cross_device, 0 },
-	{ "copy_overlap_same_device", copy_overlap_same_device, 0 },
-	{ "copy_dest_longer_truncated", copy_dest_longer_truncated, 0 },
-	{ "point_in_time_pwrite_buffered", point_in_time_pwrite_buffered, 0 },
-	{ "point_in_time_pwrite_direct", point_in_time_pwrite_direct, 0 },
-	{ "point_in_time_blkdiscard", point_in_time_blkdiscard, 0 },
-	{ "point_in_time_blkdiscard_zeroout", point_in_time_blkdiscard_zeroout, 0 },
-	{ "hole_copies_zeros", hole_copies_zeros, 0 },
-	{ "zero_token_fills_zeros", zero_token_fills_zeros, 0 },
-	{ "coherency_buffered_reader", coherency_buffered_reader, 0 },
-	{ "dirty_source_captured", dirty_source_captured, 0 },
-	{ "dirty_dest_not_clobbering", dirty_dest_not_clobbering, 0 },
-	{ "shared_pages_cow", shared_pages_cow, 0 },
-	{ "share_pages_switch", share_pages_switch, 0 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(copy_single_range, 0)
+ODX_CASE(copy_two_ranges, 0)
+ODX_CASE(copy_64_ranges, 0)
+ODX_CASE(ranges_65_einval, 0)
+ODX_CASE(token_offset_first_range, 0)
+ODX_CASE(token_offset_range_boundary, 0)
+ODX_CASE(token_offset_last_range, 0)
+ODX_CASE(token_offset_end_einval, 0)
+ODX_CASE(token_offset_unaligned_einval, 0)
+ODX_CASE(copy_cross_device, 0)
+ODX_CASE(copy_overlap_same_device, 0)
+ODX_CASE(copy_dest_longer_truncated, 0)
+ODX_CASE(point_in_time_pwrite_buffered, 0)
+ODX_CASE(point_in_time_pwrite_direct, 0)
+ODX_CASE(point_in_time_blkdiscard, 0)
+ODX_CASE(point_in_time_blkdiscard_zeroout, 0)
+ODX_CASE(hole_copies_zeros, 0)
+ODX_CASE(zero_token_fills_zeros, 0)
+ODX_CASE(coherency_buffered_reader, 0)
+ODX_CASE(dirty_source_captured, 0)
+ODX_CASE(dirty_dest_not_clobbering, 0)
+ODX_CASE(shared_pages_cow, 0)
+ODX_CASE(share_pages_switch, 0)
 
-T_MAIN(cases)
+ODX_HARNESS_MAIN

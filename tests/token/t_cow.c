@@ -39,6 +39,7 @@
  * mismatch the last operations are printed.
  */
 #include "odx_test.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -913,9 +914,8 @@ static void cow_model_4k(void)
 	cow_run(4096, COW_ROUNDS / 2);
 }
 
-static const struct t_case cases[] = {
-	{ "cow_model", cow_model, 900 },
-	{ "cow_model_4k", cow_model_4k, 900 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(cow_model, 900)
+ODX_CASE(cow_model_4k, 900)
 
-T_MAIN(cases)
+ODX_HARNESS_MAIN

@@ -8,6 +8,7 @@
  *   trunc_write_*  nr_devices=2 size_mb=64 max_transfer_bytes=65536
  */
 #include "odx_test.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -204,11 +205,10 @@ static void trunc_write_zero_token(void)
 	area_free(&d);
 }
 
-static const struct t_case cases[] = {
-	{ "trunc_read_single_range", trunc_read_single_range, 0 },
-	{ "trunc_read_multi_range", trunc_read_multi_range, 0 },
-	{ "trunc_write_max_transfer", trunc_write_max_transfer, 0 },
-	{ "trunc_write_zero_token", trunc_write_zero_token, 0 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(trunc_read_single_range, 0)
+ODX_CASE(trunc_read_multi_range, 0)
+ODX_CASE(trunc_write_max_transfer, 0)
+ODX_CASE(trunc_write_zero_token, 0)
 
-T_MAIN(cases)
+ODX_HARNESS_MAIN

@@ -17,6 +17,7 @@
  * 0xB1 write to B), 55-24 round, 23-0 word index within the page run.
  */
 #include "odx_test.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -167,10 +168,9 @@ static void share_race_same_device(void)
 	race(0, 40 * MiB, 0, 48 * MiB, false);
 }
 
-static const struct t_case cases[] = {
-	{ "share_race_src_first", share_race_src_first, 600 },
-	{ "share_race_dst_first", share_race_dst_first, 600 },
-	{ "share_race_same_device", share_race_same_device, 600 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(share_race_src_first, 600)
+ODX_CASE(share_race_dst_first, 600)
+ODX_CASE(share_race_same_device, 600)
 
-T_MAIN(cases)
+ODX_HARNESS_MAIN

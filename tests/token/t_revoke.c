@@ -14,6 +14,7 @@
  * Needs the default pass (nr_devices=2 size_mb=64).
  */
 #include "odx_test.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -218,12 +219,11 @@ static void id_random(void)
 	      seq);
 }
 
-static const struct t_case cases[] = {
-	{ "revoke_device", revoke_device, 0 },
-	{ "revoke_needs_write", revoke_needs_write, 0 },
-	{ "release_expired", release_expired, 0 },
-	{ "age_cap", age_cap, 0 },
-	{ "id_random", id_random, 0 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(revoke_device, 0)
+ODX_CASE(revoke_needs_write, 0)
+ODX_CASE(release_expired, 0)
+ODX_CASE(age_cap, 0)
+ODX_CASE(id_random, 0)
 
-T_MAIN(cases)
+ODX_HARNESS_MAIN

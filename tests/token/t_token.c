@@ -9,6 +9,7 @@
  * control (the genuine token works).
  */
 #include "odx_test.h"
+#include "odx_harness.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -708,22 +709,20 @@ static void tokens_live_at_unload(void)
 	CHECK_U64("token_pages on odx1 (a hole)", odx_stat(1, "token_pages"), 0);
 }
 
-static const struct t_case cases[] = {
-	{ "release_then_use", release_then_use, 0 },
-	{ "release_twice", release_twice, 0 },
-	{ "ttl_expiry", ttl_expiry, 0 },
-	{ "ttl_rearm", ttl_rearm, 0 },
-	{ "ttl_reaped_without_use", ttl_reaped_without_use, 0 },
-	{ "ttl_reaped_while_minting", ttl_reaped_while_minting, 0 },
-	{ "forged_random", forged_random, 0 },
-	{ "forged_bitflip", forged_bitflip, 0 },
-	{ "revoke_on_device_removal", revoke_on_device_removal, 0 },
-	{ "revoke_counter", revoke_counter, 0 },
-	{ "counters", counters, 0 },
-	{ "concurrent_use_and_release", concurrent_use_and_release, 0 },
-	{ "concurrent_use_and_revoke", concurrent_use_and_revoke, 0 },
-	/* Last: its tokens stay live until the module is unloaded. */
-	{ "tokens_live_at_unload", tokens_live_at_unload, 0 },
-};
+/* The cases, in the order they run (kselftest harness: tests/lib/odx_harness.h). */
+ODX_CASE(release_then_use, 0)
+ODX_CASE(release_twice, 0)
+ODX_CASE(ttl_expiry, 0)
+ODX_CASE(ttl_rearm, 0)
+ODX_CASE(ttl_reaped_without_use, 0)
+ODX_CASE(ttl_reaped_while_minting, 0)
+ODX_CASE(forged_random, 0)
+ODX_CASE(forged_bitflip, 0)
+ODX_CASE(revoke_on_device_removal, 0)
+ODX_CASE(revoke_counter, 0)
+ODX_CASE(counters, 0)
+ODX_CASE(concurrent_use_and_release, 0)
+ODX_CASE(concurrent_use_and_revoke, 0)
+ODX_CASE(tokens_live_at_unload, 0)
 
-T_MAIN(cases)
+ODX_HARNESS_MAIN
