@@ -133,6 +133,9 @@ static ssize_t odx_cfs_show_setting(struct config_item *item, char *page,
 	ssize_t ret;
 
 	mutex_lock(&d->lock);
+	/* sysfs may have changed the device's settings: show those. */
+	if (d->powered)
+		odx_dev_get_settings(d->index, &d->set);
 	ret = odx_cfs_show_value(page, (void *)&d->set + f->offset, f->type);
 	mutex_unlock(&d->lock);
 	return ret;
@@ -150,6 +153,8 @@ static ssize_t odx_cfs_store_setting(struct config_item *item, const char *page,
 	int err;
 
 	mutex_lock(&d->lock);
+	if (d->powered)
+		odx_dev_get_settings(d->index, &d->set);
 	set = d->set;
 	err = odx_cfs_parse_value(page, (void *)&set + f->offset, f->type);
 	if (!err && (!set.config.max_ranges ||

@@ -435,6 +435,32 @@ static void odx_dev_apply(struct odx_dev *dev, const struct odx_dev_settings *se
 }
 
 /**
+ * odx_dev_get_settings() - a device's settings now
+ * @index: the device
+ * @set: filled
+ *
+ * Return: 0 or -ENODEV.
+ */
+int odx_dev_get_settings(u32 index, struct odx_dev_settings *set)
+{
+	struct odx_dev *dev;
+
+	mutex_lock(&odx_devices_lock);
+	dev = idr_find(&odx_devices, index);
+	if (dev) {
+		set->config.max_ranges = READ_ONCE(dev->config.max_ranges);
+		set->config.max_transfer_bytes = READ_ONCE(dev->config.max_transfer_bytes);
+		set->config.allow_cross_device = READ_ONCE(dev->config.allow_cross_device);
+		set->config.share_pages = READ_ONCE(dev->config.share_pages);
+		set->config.ddpt_quirk = READ_ONCE(dev->config.ddpt_quirk);
+		set->token_bytes_max = READ_ONCE(dev->src.token_bytes_max);
+		set->token_age_max_ms = READ_ONCE(dev->src.token_age_max_ms);
+	}
+	mutex_unlock(&odx_devices_lock);
+	return dev ? 0 : -ENODEV;
+}
+
+/**
  * odx_dev_configure() - change a device's settings
  * @index: the device
  * @set: the new settings (checked by the caller: see odx_dev_check_settings())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the guest initramfs for a kernel: busybox, scripts/guest-init and, for the
-# stock Debian kernels, the modules 9p and virtio need (with their dependencies).
+# stock Debian kernels, the modules 9p, virtio and configfs need (with their dependencies).
 #   scripts/mkinitramfs.sh debug|debian-6.1|debian-6.12 OUTPUT.cpio.gz
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -36,7 +36,9 @@ debian-*)
 		done
 		order+=("$path")
 	}
-	for name in virtio_pci 9pnet_virtio 9p; do
+	# configfs: loaded and mounted at boot, as systemd does on Debian (odx.ko
+	# needs it for /sys/kernel/config/odx).
+	for name in virtio_pci 9pnet_virtio 9p configfs; do
 		path=$(awk -F: -v n="$name" '{ f = $1; sub(/.*\//, "", f); sub(/\.ko.*/, "", f);
 			if (f == n) { print $1; exit } }' "$moddir/modules.dep")
 		[ -n "$path" ] || continue	# built in

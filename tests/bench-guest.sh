@@ -19,7 +19,7 @@ mib=$((1 << 20))
 
 insmod "$ODX_BUILD/odx.ko" nr_devices=1 size_mb=1024 max_tokens=200000
 for i in $(seq 50); do [ -b /dev/odx0 ] && break; sleep 0.1; done
-share=/sys/module/odx/parameters/share_pages
+share=/sys/block/odx0/odx/share_pages
 
 # --- copies: offload (shared pages, byte copy) against O_DIRECT and dd ------------
 maxs=${sizes##* }

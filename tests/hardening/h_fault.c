@@ -228,7 +228,7 @@ static void fault_copy(const char *share)
 
 	case_setup();
 	REQUIRE(!param_read("share_pages", old, sizeof(old)), "share_pages");
-	REQUIRE_RET(param_write("share_pages", share), 0);
+	REQUIRE_RET(setting_write("share_pages", share), 0);
 	snprintf(name, sizeof(name), "fault_copy_share_%s", share);
 	src_setup();
 	REQUIRE_RET(do_read(fd0, &rd, NULL), 0);
@@ -340,7 +340,7 @@ static void fault_copy(const char *share)
 	       truncated);
 	t_diag("%s: N:result: %s", name, trace);
 	report(name, n, hits, absorbed);
-	param_write("share_pages", old);
+	setting_write("share_pages", old);
 	close(fd0);
 	close(fd1);
 }

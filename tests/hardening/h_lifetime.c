@@ -496,7 +496,7 @@ static void lifetime_end(void)
 {
 	if (ctl_remove(src_idx))
 		t_diag("removing the source odx%u failed", src_idx);
-	param_write("share_pages", old_share);
+	setting_write("share_pages", old_share);
 }
 
 int main(int argc, char **argv)
@@ -506,7 +506,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	h_shared_init();
 	REQUIRE(!param_read("share_pages", old_share, sizeof(old_share)), "module loaded?");
-	REQUIRE_RET(param_write("share_pages", "N"), 0);
+	REQUIRE_RET(setting_write("share_pages", "N"), 0);
 	src_idx = ODX_INDEX_ANY;
 	REQUIRE_RET(ctl_add(SRC_SIZE, 512, &src_idx), 0);
 	REQUIRE(wait_node(src_idx, true), "odx%u did not appear", src_idx);

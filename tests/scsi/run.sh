@@ -693,13 +693,11 @@ t_ddpt_pt_file() {
 # (ddpt_xcopy.c starts them at offset 15 of the POPULATE TOKEN parameter list and
 # 535 of WRITE USING TOKEN's); odx reads them there only with ddpt_quirk=Y, which
 # the ddpt cases turn on for themselves. Everything else runs with the T10 layout.
-ddpt_quirk() {	# ddpt_quirk Y|N
-	local f=/sys/module/odx/parameters/ddpt_quirk
-	if [ ! -e "$f" ]; then
-		diag "warning: odx has no ddpt_quirk parameter"
-		return 0
-	fi
-	echo "$1" >"$f" || diag "warning: cannot set ddpt_quirk=$1"
+ddpt_quirk() {	# ddpt_quirk Y|N: on every odx device
+	local f
+	for f in /sys/block/odx*/odx/ddpt_quirk; do
+		echo "$1" >"$f" || return 1
+	done
 }
 
 # ---------------------------------------------------------------------------

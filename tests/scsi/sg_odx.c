@@ -3402,7 +3402,7 @@ static void t_wut_bad_param_list(void)
 static void cross_on(void *arg)
 {
 	(void)arg;
-	write_file_str("/sys/module/odx/parameters/allow_cross_device", "Y");
+	write_file_str("/sys/block/odx1/odx/allow_cross_device", "Y");
 }
 
 static void t_wut_cross_device_disabled(void)
@@ -3415,7 +3415,7 @@ static void t_wut_cross_device_disabled(void)
 
 	fresh_token(fd0, tok);
 	t_defer(cross_on, NULL);
-	ret = write_file_str("/sys/module/odx/parameters/allow_cross_device", "N");
+	ret = write_file_str("/sys/block/odx1/odx/allow_cross_device", "N");
 	REQUIRE(ret == 0, "allow_cross_device=N: %s", errname(ret));
 	snap_take(&s);
 	wut_cmd(fd1, next_lid++, tok, 0, &dst, 1, 0, &r);
@@ -3423,7 +3423,7 @@ static void t_wut_cross_device_disabled(void)
 		  "allow_cross_device=N");
 	snap_same(&s, "after the refused cross-device WUT");
 	scsi_wut_ok(fd0, tok, 0, &dst0, 1, 0, "same-device WUT with allow_cross_device=N");
-	ret = write_file_str("/sys/module/odx/parameters/allow_cross_device", "Y");
+	ret = write_file_str("/sys/block/odx1/odx/allow_cross_device", "Y");
 	REQUIRE(ret == 0, "allow_cross_device=Y: %s", errname(ret));
 	scsi_wut_ok(fd1, tok, 0, &dst, 1, 0, "cross-device WUT after allow_cross_device=Y");
 }

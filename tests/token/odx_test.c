@@ -5,6 +5,7 @@
 #include "odx_test.h"
 
 #include <fcntl.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -230,24 +231,38 @@ long long odx_stat(unsigned int idx, const char *name)
 	return v;
 }
 
-int param_write(const char *name, const char *val)
+static int write_str(const char *path, const char *val)
 {
-	char path[128];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/module/odx/parameters/%s", name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, val, strlen(val));
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
+	n = n < 0 ? -errno : 0;
 	close(fd);
-	return 0;
+	return n;
+}
+
+int setting_write(const char *name, const char *val)
+{
+	char path[128];
+	glob_t g;
+	size_t i;
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/module/odx/parameters/%s", name);
+	err = write_str(path, val);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/sys/block/odx*/odx/%s", name);
+	if (glob(path, 0, NULL, &g))
+		return 0;
+	for (i = 0; i < g.gl_pathc && !err; i++)
+		err = write_str(g.gl_pathv[i], val);
+	globfree(&g);
+	return err;
 }
 
 int param_read(const char *name, char *buf, size_t len)

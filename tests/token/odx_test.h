@@ -104,8 +104,12 @@ const char *dev_path(unsigned int idx);
 
 /* /sys/block/odxN/odx/NAME as a number; REQUIRE()s that it can be read. */
 long long odx_stat(unsigned int idx, const char *name);
-/* Write /sys/module/odx/parameters/NAME; 0 or -errno. */
-int param_write(const char *name, const char *val);
+/*
+ * A per-device setting everywhere: the module's default for devices made
+ * later (/sys/module/odx/parameters/NAME) and /sys/block/odxN/odx/NAME of
+ * every device there is; 0 or -errno.
+ */
+int setting_write(const char *name, const char *val);
 /* Read it (trailing newline stripped) into buf; 0 or -errno. */
 int param_read(const char *name, char *buf, size_t len);
 

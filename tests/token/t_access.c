@@ -204,7 +204,7 @@ static void readonly_device_eperm(void)
 
 static void allow_cross_restore(void *arg)
 {
-	int ret = param_write("allow_cross_device", "Y");
+	int ret = setting_write("allow_cross_device", "Y");
 
 	(void)arg;
 	if (ret)
@@ -234,7 +234,7 @@ static void cross_device_switch_exdev(void)
 	fd1 = dev_open(1, O_RDWR);
 
 	t_defer(allow_cross_restore, NULL);
-	REQUIRE_RET(param_write("allow_cross_device", "N"), 0);
+	REQUIRE_RET(setting_write("allow_cross_device", "N"), 0);
 	REQUIRE_RET(param_read("allow_cross_device", val, sizeof(val)), 0);
 	CHECK(!strcmp(val, "N"), "allow_cross_device reads '%s'", val);
 	REQUIRE_RET(get_caps(fd1, &c), 0);
@@ -254,7 +254,7 @@ static void cross_device_switch_exdev(void)
 	model_zero(&d, sr1, 1, 0);
 	area_check(&d, "odx1 after a zero-token write");
 
-	REQUIRE_RET(param_write("allow_cross_device", "Y"), 0);
+	REQUIRE_RET(setting_write("allow_cross_device", "Y"), 0);
 	REQUIRE_RET(get_caps(fd1, &c), 0);
 	CHECK(c.features & ODX_CAP_CROSS_DEVICE, "caps lack cross-device after Y (0x%x)",
 	      c.features);

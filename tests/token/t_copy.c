@@ -828,7 +828,7 @@ static void shared_pages_cow(void)
 static void share_pages_restore(void *arg)
 {
 	(void)arg;
-	if (param_write("share_pages", "Y"))
+	if (setting_write("share_pages", "Y"))
 		t_diag("cleanup: cannot set share_pages=Y");
 }
 
@@ -851,12 +851,12 @@ static void share_pages_switch(void)
 	share_write(&s, sr, 1, &tok, &d, (struct odx_data_set_range[]){
 		R(400 * KiB, 4 * KiB), R(512 * KiB, 60 * KiB) }, 2, 64 * KiB, "two ranges");
 	t_defer(share_pages_restore, NULL);
-	REQUIRE_RET(param_write("share_pages", "N"), 0);
+	REQUIRE_RET(setting_write("share_pages", "N"), 0);
 	share_write(&s, sr, 1, &tok, &d, (struct odx_data_set_range[]){
 		R(640 * KiB, 64 * KiB) }, 1, 0, "share_pages=N");
 	dev_fill(0, SRC + 64 * KiB, 64 * KiB, t_seed());
 	area_check(&d, "copies after the source changed");
-	REQUIRE_RET(param_write("share_pages", "Y"), 0);
+	REQUIRE_RET(setting_write("share_pages", "Y"), 0);
 	area_free(&s);
 	area_free(&d);
 }

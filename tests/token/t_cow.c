@@ -17,7 +17,7 @@
  *   - pwrite of small (unaligned), page-sized or larger data, buffered or
  *     O_DIRECT, mostly where copies went or came from;
  *   - BLKDISCARD and BLKZEROOUT of block-aligned ranges; the zero token;
- *   - flipping /sys/module/odx/parameters/share_pages between Y and N;
+ *   - flipping share_pages between Y and N (every device);
  *   - releasing a pooled token.
  *
  * Each offload write must report LengthCopied as modelled and raise
@@ -715,7 +715,7 @@ static void op_flip_share(void)
 {
 	share_on = !share_on;
 	op_log("share_pages=%c", share_on ? 'Y' : 'N');
-	REQUIRE_RET(param_write("share_pages", share_on ? "Y" : "N"), 0);
+	REQUIRE_RET(setting_write("share_pages", share_on ? "Y" : "N"), 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -723,7 +723,7 @@ static void op_flip_share(void)
 static void share_pages_restore(void *arg)
 {
 	(void)arg;
-	if (param_write("share_pages", "Y"))
+	if (setting_write("share_pages", "Y"))
 		t_diag("cleanup: cannot set share_pages=Y");
 }
 

@@ -38,6 +38,18 @@ for i in 0 1; do
 		[ "$(val "$q/$f")" -ge $((64 << 20)) ] || fail "$q/$f is $(val "$q/$f")"
 	done
 	check_file "$sys/ro" 0
+	# One value a file (Documentation/ABI/testing/sysfs-block-odx).
+	for f in "$sys"/odx/*; do
+		v=$(cat "$f")
+		[[ "$v" =~ ^[0-9]+$ ]] || fail "$f holds '$v', not one number"
+	done
+	[ ! -e "$sys/odx/limits" ] || fail "$sys/odx/limits: one file for ten values"
+	check_file "$sys/odx/maximum_data_descriptors" 64
+	check_file "$sys/odx/maximum_transfer_size" $((256 << 20))
+	check_file "$sys/odx/optimal_transfer_length_granularity" 8
+	check_file "$sys/odx/share_pages" 1
+	check_file "$sys/odx/allow_cross_device" 1
+	check_file "$sys/odx/ddpt_quirk" 0
 done
 # Exactly the two devices asked for.
 check_eq "odx disks" "$(cd /sys/block && echo odx*)" "odx0 odx1"
