@@ -203,7 +203,7 @@ static int odx_blk_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned in
 	err = odx_dsm_ioctl(dev, bdev, mode, cmd, uarg);
 	if (err != -ENOTTY)
 		return err;
-	return odx_scsi_ioctl(dev, bdev, mode, cmd, uarg);
+	return odx_sg_ioctl(dev, bdev, mode, cmd, uarg);
 }
 
 static const struct block_device_operations odx_fops = {

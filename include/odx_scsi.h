@@ -1,18 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * odx: the SCSI front (odx_scsi.c): SCSI commands through SG_IO on /dev/odxN.
+ * odx: the SCSI front: the command set (odx_scsi.c), which knows no transport,
+ * and SG_IO on /dev/odxN (odx_sg.c), its first transport.
  */
 #ifndef _ODX_SCSI_H
 #define _ODX_SCSI_H
 
 #include <linux/blkdev.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/odx.h>
 
 #include "odx_compat.h"
 
 struct odx_dev;
+
+/*
+ * Operation codes, status and sense keys are <scsi/scsi_proto.h>'s; SPC-4 calls
+ * 0x83 and 0x84 THIRD-PARTY COPY OUT and IN (the kernel: EXTENDED_COPY and
+ * RECEIVE_COPY_RESULTS, their LID1 service actions).
+ */
+#define TPC_OUT			EXTENDED_COPY
+#define  SA_POPULATE_TOKEN	0x10
+#define  SA_WRITE_USING_TOKEN	0x11
+#define TPC_IN			RECEIVE_COPY_RESULTS
+#define  SA_RRTI		0x07
 
 /*
  * SCSI front (odx_scsi.c): copy operation outcomes remembered per device and per
@@ -70,9 +83,74 @@ struct odx_scsi {
 	struct odx_scsi_list *lists;
 };
 
+/* Largest data transfer of one command (VPD 0xB0 says so). */
+#define ODX_SCSI_MAX_DATA	SZ_8M
+/* Response buffer: the largest response (RECEIVE ROD TOKEN INFORMATION) fits. */
+#define ODX_SCSI_RESP		1024
+/* Largest CDB: the size of the kernel's scsi_cmnd.cmnd (sg_io() takes no more). */
+#define ODX_SCSI_MAX_CDB	32
+
+/* Which way a command's data goes. */
+enum odx_scsi_dir {
+	ODX_SCSI_DATA_NONE,
+	ODX_SCSI_DATA_OUT,	/* initiator to device: a parameter list, WRITE data */
+	ODX_SCSI_DATA_IN,	/* device to initiator */
+};
+
+struct odx_scsi_cmd;
+
+/**
+ * struct odx_scsi_data_ops - how a transport moves a command's data
+ * @to_initiator: copy @len bytes of @buf to the data-in buffer; 0 or -EFAULT.
+ * @from_initiator: copy @len bytes of the data-out buffer to @buf; 0 or -EFAULT.
+ *
+ * Each is called at most once per command, with @len at most
+ * struct odx_scsi_cmd.data_len.
+ */
+struct odx_scsi_data_ops {
+	int (*to_initiator)(struct odx_scsi_cmd *cmd, const void *buf, u32 len);
+	int (*from_initiator)(struct odx_scsi_cmd *cmd, void *buf, u32 len);
+};
+
+/**
+ * struct odx_scsi_cmd - a command being served
+ * @dev: the device.
+ * @bdev: its block device (its page cache is written back and dropped around
+ *	reads and writes).
+ * @mode: how the initiator opened it.
+ * @cdb: the CDB.
+ * @cdb_len: its length.
+ * @dir: which way the data goes.
+ * @data_len: bytes of data the transport offers (data-out) or takes (data-in).
+ * @ops: the transport's data movers.
+ * @transferred: set by the command: bytes moved.
+ * @status: set by the command: SAM status.
+ * @sense_len: set by the command: bytes in @sense.
+ * @sense: set by the command: sense data of a CHECK CONDITION.
+ * @resp: ODX_SCSI_RESP bytes for building responses, from the transport.
+ */
+struct odx_scsi_cmd {
+	struct odx_dev *dev;
+	struct block_device *bdev;
+	blk_mode_t mode;
+	u8 cdb[ODX_SCSI_MAX_CDB];
+	unsigned int cdb_len;
+	enum odx_scsi_dir dir;
+	u32 data_len;
+	const struct odx_scsi_data_ops *ops;
+	u32 transferred;
+	u8 status;
+	u8 sense_len;
+	u8 sense[ODX_SCSI_SENSE];
+	u8 *resp;
+};
+
 int odx_scsi_init(struct odx_dev *dev);
 void odx_scsi_destroy(struct odx_dev *dev);
-int odx_scsi_ioctl(struct odx_dev *dev, struct block_device *bdev, blk_mode_t mode,
-		   unsigned int cmd, void __user *uarg);
+int odx_scsi_exec(struct odx_scsi_cmd *cmd);
+
+/* SG_IO (odx_sg.c) */
+int odx_sg_ioctl(struct odx_dev *dev, struct block_device *bdev, blk_mode_t mode,
+		 unsigned int cmd, void __user *uarg);
 
 #endif /* _ODX_SCSI_H */
