@@ -11,7 +11,7 @@
  *
  * The shape of a device (size_mb, block_size, index) is fixed while it is
  * powered (EBUSY); its settings (request limits, page sharing, cross-device
- * policy, the ddpt quirk, token budgets) change at any time and apply to the
+ * policy, the ddpt quirk, token size and budgets) change at any time and apply to the
  * next request.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -161,6 +161,7 @@ static ssize_t odx_cfs_store_setting(struct config_item *item, const char *page,
 		     set.config.max_ranges > ODX_MAX_RANGES_LIMIT ||
 		     !set.config.max_transfer_bytes ||
 		     set.config.max_transfer_bytes % 4096 ||
+		     !set.max_token_bytes || set.max_token_bytes % 4096 ||
 		     set.token_bytes_max > LONG_MAX))
 		err = -EINVAL;
 	if (!err && d->powered)
@@ -197,6 +198,7 @@ ODX_CFS_ATTR(allow_cross_device, setting, SETTING(config.allow_cross_device), OD
 ODX_CFS_ATTR(ddpt_quirk, setting, SETTING(config.ddpt_quirk), ODX_CFS_BOOL);
 ODX_CFS_ATTR(token_bytes_max, setting, SETTING(token_bytes_max), ODX_CFS_U64);
 ODX_CFS_ATTR(token_age_max_ms, setting, SETTING(token_age_max_ms), ODX_CFS_U32);
+ODX_CFS_ATTR(max_token_bytes, setting, SETTING(max_token_bytes), ODX_CFS_U64);
 
 /* The index: -1 (any) or 0-1023 before power; the device's once powered. */
 static ssize_t odx_cfs_index_show(struct config_item *item, char *page)
@@ -297,6 +299,7 @@ static struct configfs_attribute *odx_cfs_attrs[] = {
 	&odx_cfs_attr_ddpt_quirk,
 	&odx_cfs_attr_token_bytes_max,
 	&odx_cfs_attr_token_age_max_ms,
+	&odx_cfs_attr_max_token_bytes,
 	&odx_cfs_attr_power,
 	NULL,
 };

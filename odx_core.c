@@ -419,6 +419,7 @@ void odx_dev_default_settings(struct odx_dev_settings *set)
 		},
 		.token_bytes_max = READ_ONCE(odx_token_limits.dev_bytes_max),
 		.token_age_max_ms = READ_ONCE(odx_token_limits.dev_age_max_ms),
+		.max_token_bytes = odx_token_limits.max_token_bytes,
 	};
 }
 
@@ -432,6 +433,7 @@ static void odx_dev_apply(struct odx_dev *dev, const struct odx_dev_settings *se
 	WRITE_ONCE(dev->config.ddpt_quirk, set->config.ddpt_quirk);
 	WRITE_ONCE(dev->src.token_bytes_max, set->token_bytes_max);
 	WRITE_ONCE(dev->src.token_age_max_ms, set->token_age_max_ms);
+	WRITE_ONCE(dev->src.max_token_bytes, set->max_token_bytes);
 }
 
 /**
@@ -455,6 +457,7 @@ int odx_dev_get_settings(u32 index, struct odx_dev_settings *set)
 		set->config.ddpt_quirk = READ_ONCE(dev->config.ddpt_quirk);
 		set->token_bytes_max = READ_ONCE(dev->src.token_bytes_max);
 		set->token_age_max_ms = READ_ONCE(dev->src.token_age_max_ms);
+		set->max_token_bytes = READ_ONCE(dev->src.max_token_bytes);
 	}
 	mutex_unlock(&odx_devices_lock);
 	return dev ? 0 : -ENODEV;

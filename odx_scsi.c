@@ -208,7 +208,7 @@ static int odx_inquiry(struct odx_scsi_cmd *cmd)
 		 * USING TOKEN takes whole (SBC-4), the smaller of the token and the
 		 * transfer limits; then the optimal transfer count.
 		 */
-		put_unaligned_be64(div_u64(min(odx_xfer_max_token_bytes(),
+		put_unaligned_be64(div_u64(min(caps.maximum_token_size,
 					       caps.maximum_transfer_size),
 					   dev->block_size), d + 20);
 		put_unaligned_be64(div_u64(caps.optimal_transfer_count, dev->block_size),

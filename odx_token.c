@@ -82,7 +82,7 @@ MODULE_PARM_DESC(max_tokens, "Live tokens at most, all devices together (default
 module_param_named(token_pages_max, odx_token_limits.max_pages, ulong, 0444);
 MODULE_PARM_DESC(token_pages_max, "Pages all tokens together may pin (default 262144 = 1 GiB)");
 module_param_named(max_token_bytes, odx_token_limits.max_token_bytes, ullong, 0444);
-MODULE_PARM_DESC(max_token_bytes, "Bytes one token covers at most (default 256 MiB)");
+MODULE_PARM_DESC(max_token_bytes, "Default bytes one token covers at most (default 256 MiB; per device)");
 module_param_named(default_ttl_ms, odx_token_limits.default_ttl_ms, uint, 0444);
 MODULE_PARM_DESC(default_ttl_ms, "Token lifetime for TimeToLive 0, in ms (default 30000)");
 module_param_named(max_ttl_ms, odx_token_limits.max_ttl_ms, uint, 0444);
@@ -524,7 +524,7 @@ static void odx_token_arm(struct odx_tok *tok, unsigned long now)
  * @out: filled with the token, LengthProtected and the truncation flag
  *
  * The token covers the concatenation of the ranges, or its first
- * odx_token_limits.max_token_bytes. It references the pages as they are now:
+ * @dev's max_token_bytes. It references the pages as they are now:
  * each source page once, however many ranges cover it; holes take no memory.
  * Everything it holds is charged to @dev's budget before it is allocated or
  * pinned, and allocated in the caller's memory cgroup.
@@ -535,7 +535,7 @@ static void odx_token_arm(struct odx_tok *tok, unsigned long now)
 int odx_token_mint(struct odx_source *dev, const struct odx_data_set_range *ranges,
 		   u32 nr, u32 ttl_ms, struct odx_offload_read_output *out)
 {
-	u64 left = odx_token_limits.max_token_bytes, length = 0, requested = 0;
+	u64 left = READ_ONCE(dev->max_token_bytes), length = 0, requested = 0;
 	u32 age_ms = READ_ONCE(dev->token_age_max_ms);
 	unsigned long now;
 	struct odx_span *spans;
@@ -827,6 +827,7 @@ void odx_source_init(struct odx_source *src, struct odx_store *store, u32 block_
 	atomic_long_set(&src->token_bytes, 0);
 	src->token_bytes_max = odx_token_limits.dev_bytes_max;
 	src->token_age_max_ms = odx_token_limits.dev_age_max_ms;
+	src->max_token_bytes = odx_token_limits.max_token_bytes;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_source_init);
 

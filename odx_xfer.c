@@ -278,7 +278,7 @@ void odx_xfer_read(struct odx_dev *dev, struct block_device *bdev,
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	err = odx_xfer_sync(bdev, ranges, nr, odx_token_limits.max_token_bytes);
+	err = odx_xfer_sync(bdev, ranges, nr, READ_ONCE(dev->src.max_token_bytes));
 	if (!err)
 		err = odx_token_mint(&dev->src, ranges, nr, ttl_ms, &out);
 	res->status = odx_xfer_errno(err, res);
@@ -406,16 +406,6 @@ unsigned long odx_xfer_revoke(struct odx_dev *dev)
 }
 
 /**
- * odx_xfer_max_token_bytes() - bytes one token covers at most
- *
- * Return: the module's max_token_bytes.
- */
-u64 odx_xfer_max_token_bytes(void)
-{
-	return odx_token_limits.max_token_bytes;
-}
-
-/**
  * odx_xfer_max_ttl_s() - the longest token lifetime
  *
  * Return: seconds.
@@ -432,7 +422,8 @@ u32 odx_xfer_max_ttl_s(void)
  */
 void odx_xfer_caps(const struct odx_dev *dev, struct odx_caps *caps)
 {
-	u64 per_desc = min_t(u64, dev->size_bytes, odx_token_limits.max_token_bytes);
+	u64 max_token = READ_ONCE(dev->src.max_token_bytes);
+	u64 per_desc = min_t(u64, dev->size_bytes, max_token);
 	u64 max_transfer = READ_ONCE(dev->config.max_transfer_bytes);
 
 	memset(caps, 0, sizeof(*caps));
@@ -441,7 +432,7 @@ void odx_xfer_caps(const struct odx_dev *dev, struct odx_caps *caps)
 	caps->maximum_token_lifetime = odx_token_limits.max_ttl_ms / 1000;
 	caps->default_token_lifetime = odx_token_limits.default_ttl_ms / 1000;
 	caps->maximum_transfer_size = max_transfer;
-	caps->optimal_transfer_count = min(max_transfer, odx_token_limits.max_token_bytes);
+	caps->optimal_transfer_count = min(max_transfer, max_token);
 	caps->maximum_data_descriptors = READ_ONCE(dev->config.max_ranges);
 	caps->maximum_transfer_length_per_descriptor =
 		min_t(u64, per_desc / dev->block_size, U32_MAX);
@@ -452,5 +443,5 @@ void odx_xfer_caps(const struct odx_dev *dev, struct odx_caps *caps)
 	caps->features = ODX_CAP_POINT_IN_TIME | ODX_CAP_ZERO_TOKEN | ODX_CAP_RELEASE |
 			 ODX_CAP_REVOKE |
 			 (READ_ONCE(dev->config.allow_cross_device) ? ODX_CAP_CROSS_DEVICE : 0);
-	caps->maximum_token_size = odx_token_limits.max_token_bytes;
+	caps->maximum_token_size = max_token;
 }

@@ -16,11 +16,13 @@
  * @config: the engine's and fronts' settings.
  * @token_bytes_max: the budget of the bytes its tokens hold.
  * @token_age_max_ms: absolute lifetime of its tokens, 0 = none.
+ * @max_token_bytes: bytes one token covers at most.
  */
 struct odx_dev_settings {
 	struct odx_dev_config config;
 	unsigned long token_bytes_max;
 	u32 token_age_max_ms;
+	u64 max_token_bytes;
 };
 
 int odx_validate_params(const struct odx_device_params *p, const char **why);

@@ -48,6 +48,8 @@ struct odx_token_stats {
  * @token_bytes_max: the budget of @token_bytes (READ_ONCE; writable).
  * @token_age_max_ms: absolute lifetime of tokens minted from now on, 0 = none
  *	(READ_ONCE; writable).
+ * @max_token_bytes: bytes one token covers at most; longer offload reads are
+ *	truncated (READ_ONCE; writable).
  * @stats: counters.
  */
 struct odx_source {
@@ -59,6 +61,7 @@ struct odx_source {
 	atomic_long_t token_bytes;
 	unsigned long token_bytes_max;
 	u32 token_age_max_ms;
+	u64 max_token_bytes;
 	struct odx_token_stats stats;
 };
 

@@ -82,7 +82,6 @@ void odx_xfer_write(struct odx_dev *dev, struct block_device *bdev,
 int odx_xfer_release(const struct odx_token *token);
 unsigned long odx_xfer_revoke(struct odx_dev *dev);
 void odx_xfer_caps(const struct odx_dev *dev, struct odx_caps *caps);
-u64 odx_xfer_max_token_bytes(void);
 u32 odx_xfer_max_ttl_s(void);
 
 int odx_xfer_sync(struct block_device *bdev, const struct odx_data_set_range *ranges,

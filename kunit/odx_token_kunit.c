@@ -516,7 +516,7 @@ static void odx_tok_limits_test(struct kunit *test)
 	odx_token_limits = ctx->saved;
 
 	/* Truncation at the maximum token size. */
-	odx_token_limits.max_token_bytes = 20480;
+	ctx->src.s.max_token_bytes = 20480;
 	KUNIT_ASSERT_EQ(test, 0, mint(ctx, r, 2, 0, &out));
 	KUNIT_EXPECT_EQ(test, 20480ULL, out.length_protected);
 	KUNIT_EXPECT_EQ(test, ODX_OFFLOAD_READ_RANGE_TRUNCATED, out.offload_read_flags);

@@ -12,11 +12,11 @@
 # grep -E regex) runs only the matching cases (module loads and unloads always
 # run).
 #
-# Passes, each a fresh module load (rmmod must succeed between them):
-#   default             nr_devices=2 size_mb=64: layout, t_copy, t_access, t_token,
-#                       t_cow, t_race, t_revoke, t_budget, t_deliver
-#   max_token_bytes     ... max_token_bytes=1048576: t_limits trunc_read_*
-#   max_transfer_bytes  ... max_transfer_bytes=65536: t_limits trunc_write_*
+# One module load (nr_devices=2 size_mb=64): layout, t_copy, t_access,
+# t_token, t_cow, t_race, t_revoke, t_budget, t_deliver on odx0 and odx1; then
+# t_limits on devices made in configfs with the setting each needs:
+#   limits_token     odx2, max_token_bytes 1048576: t_limits trunc_read_*
+#   limits_transfer  odx2, max_transfer_bytes 65536: t_limits trunc_write_*
 #
 # Prints KTAP (tests/lib/check.sh): one result per case, a plan first. Exits 0
 # iff every case passed.
@@ -34,16 +34,33 @@ t_harness layout
 for p in t_copy t_access t_token t_cow t_race t_revoke t_budget t_deliver; do
 	t_harness "$p"
 done
-pass_unload module_unload_default
+
+# A configfs device at index 2 with one setting (cfs_dev NAME ATTR VALUE).
+cfs_dev() {
+	local d=/sys/kernel/config/odx/$1
+	mkdir "$d" && echo 64 > "$d/size_mb" && echo 2 > "$d/index" &&
+		echo "$3" > "$d/$2" && echo 1 > "$d/power" || return 1
+	for _ in $(seq 50); do [ -b /dev/odx2 ] && return 0; sleep 0.1; done
+	return 1
+}
+
+cfs_dev_remove() {
+	local d=/sys/kernel/config/odx/$1
+	echo 0 > "$d/power" && rmdir "$d" || return 1
+	for _ in $(seq 50); do [ ! -e /dev/odx2 ] && return 0; sleep 0.1; done
+	return 1
+}
+export ODX_LIMITS_DEV=2
 
 # A token covers at most 1 MiB.
-pass_load module_load_max_token_bytes max_token_bytes "${BASE_ARGS[@]}" max_token_bytes=1048576
+t_sh limits_token_device cfs_dev limits_token max_token_bytes 1048576
 t_harness t_limits '^trunc_read_'
-pass_unload module_unload_max_token_bytes
+t_sh limits_token_device_removed cfs_dev_remove limits_token
 
 # One offload write copies at most 64 KiB.
-pass_load module_load_max_transfer_bytes max_transfer_bytes "${BASE_ARGS[@]}" max_transfer_bytes=65536
+t_sh limits_transfer_device cfs_dev limits_transfer max_transfer_bytes 65536
 t_harness t_limits '^trunc_write_'
-pass_unload module_unload_max_transfer_bytes
+t_sh limits_transfer_device_removed cfs_dev_remove limits_transfer
+pass_unload module_unload_default
 
 check_run

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * t_limits: truncation by the module's limits. Each case needs the module
- * loaded with a parameter of its own (run.sh does it in separate passes) and
- * checks first, through ODX_IOC_CAPS, that the parameter is in effect:
+ * t_limits: truncation by a device's limits. Each case runs on /dev/odxN, N
+ * from $ODX_LIMITS_DEV (default 0), a 64 MiB device with a setting of its own
+ * (run.sh makes one in configfs for each), and checks first, through
+ * ODX_IOC_CAPS, that the setting is in effect:
  *
- *   trunc_read_*   nr_devices=2 size_mb=64 max_token_bytes=1048576
- *   trunc_write_*  nr_devices=2 size_mb=64 max_transfer_bytes=65536
+ *   trunc_read_*   max_token_bytes 1048576
+ *   trunc_write_*  max_transfer_bytes 65536
  */
 #include "odx_test.h"
 #include "odx_harness.h"
@@ -19,15 +20,23 @@
 #define SRC	0ULL
 #define DST	(8 * MiB)
 
+/* The device the cases run on. */
+static unsigned int ldev(void)
+{
+	const char *e = getenv("ODX_LIMITS_DEV");
+
+	return e ? (unsigned int)strtoul(e, NULL, 10) : 0;
+}
+
 static void require_caps(uint64_t max_token, uint64_t max_transfer)
 {
 	struct odx_caps c;
-	int fd = dev_open(0, O_RDONLY);
+	int fd = dev_open(ldev(), O_RDONLY);
 
 	REQUIRE(!ioctl(fd, ODX_IOC_CAPS, &c), "ODX_IOC_CAPS: %s", strerror(errno));
 	close(fd);
 	REQUIRE(c.maximum_token_size == max_token && c.maximum_transfer_size == max_transfer,
-		"module not loaded with the limits this case needs: maximum_token_size "
+		"device without the limits this case needs: maximum_token_size "
 		"%" PRIu64 " (want %" PRIu64 "), maximum_transfer_size %" PRIu64
 		" (want %" PRIu64 ")", (uint64_t)c.maximum_token_size, max_token,
 		(uint64_t)c.maximum_transfer_size, max_transfer);
@@ -49,7 +58,7 @@ static void trunc_read(struct area *s, struct area *d,
 	struct odx_offload_read_output ro;
 	struct odx_offload_write_output wo;
 	uint64_t prot = ranges_total(pr, np), want;
-	int fd = dev_open(0, O_RDWR), ret;
+	int fd = dev_open(ldev(), O_RDWR), ret;
 
 	t_diag("%s", what);
 	ret = offload_read(fd, sr, ns, 0, &ro);
@@ -75,8 +84,8 @@ static void trunc_read_single_range(void)
 	struct area s, d;
 
 	require_caps(1 * MiB, 256 * MiB);
-	area_init(&s, 0, SRC, 4 * MiB, t_seed());
-	area_init(&d, 0, DST, 4 * MiB, t_seed());
+	area_init(&s, ldev(), SRC, 4 * MiB, t_seed());
+	area_init(&d, ldev(), DST, 4 * MiB, t_seed());
 	trunc_read(&s, &d, (struct odx_data_set_range[]){ R(SRC + 4 * KiB, 2 * MiB) }, 1,
 		   (struct odx_data_set_range[]){ R(SRC + 4 * KiB, 1 * MiB) }, 1, 0,
 		   (struct odx_data_set_range[]){ R(DST + 512, 2 * MiB) }, 1,
@@ -95,8 +104,8 @@ static void trunc_read_multi_range(void)
 	struct area s, d;
 
 	require_caps(1 * MiB, 256 * MiB);
-	area_init(&s, 0, SRC, 4 * MiB, t_seed());
-	area_init(&d, 0, DST, 4 * MiB, t_seed());
+	area_init(&s, ldev(), SRC, 4 * MiB, t_seed());
+	area_init(&d, ldev(), DST, 4 * MiB, t_seed());
 	/* Three 512 KiB ranges: the token covers the first two. */
 	trunc_read(&s, &d, (struct odx_data_set_range[]){
 			R(SRC + 2 * MiB, 512 * KiB), R(SRC + 512, 512 * KiB),
@@ -129,11 +138,11 @@ static void trunc_write_max_transfer(void)
 	int fd, ret, calls = 0;
 
 	require_caps(256 * MiB, 64 * KiB);
-	area_init(&s, 0, SRC, 1 * MiB, t_seed());
-	area_init(&d, 0, DST, 1 * MiB, t_seed());
-	mint(0, sr, 1, 0, &tok);
-	c0 = odx_stat(0, "bytes_copied");
-	fd = dev_open(0, O_RDWR);
+	area_init(&s, ldev(), SRC, 1 * MiB, t_seed());
+	area_init(&d, ldev(), DST, 1 * MiB, t_seed());
+	mint(ldev(), sr, 1, 0, &tok);
+	c0 = odx_stat(ldev(), "bytes_copied");
+	fd = dev_open(ldev(), O_RDWR);
 	/* Copy 256 KiB the way Windows does: loop on LengthCopied. */
 	while (done < 256 * KiB && calls < 16) {
 		struct odx_data_set_range dr[] = { R(DST + 512 + done, 256 * KiB - done) };
@@ -152,7 +161,7 @@ static void trunc_write_max_transfer(void)
 		done += wo.length_copied;
 	}
 	CHECK_U64("offload writes needed for 256 KiB", calls, 4);
-	CHECK_U64("bytes_copied increase", odx_stat(0, "bytes_copied") - c0, 256 * KiB);
+	CHECK_U64("bytes_copied increase", odx_stat(ldev(), "bytes_copied") - c0, 256 * KiB);
 	area_check(&d, "256 KiB in 64 KiB steps");
 
 	/* The cap falls inside the second of three destination ranges. */
@@ -188,10 +197,10 @@ static void trunc_write_zero_token(void)
 	int fd, ret;
 
 	require_caps(256 * MiB, 64 * KiB);
-	area_init(&d, 0, DST, 1 * MiB, t_seed());
+	area_init(&d, ldev(), DST, 1 * MiB, t_seed());
 	zero_token(&zt, 0);
-	z0 = odx_stat(0, "bytes_zeroed");
-	fd = dev_open(0, O_RDWR);
+	z0 = odx_stat(ldev(), "bytes_zeroed");
+	fd = dev_open(ldev(), O_RDWR);
 	ret = offload_write(fd, &zt, 0, dr, 1, &wo);
 	close(fd);
 	if (CHECK_RET(ret, 0)) {
@@ -200,7 +209,7 @@ static void trunc_write_zero_token(void)
 			  ODX_OFFLOAD_WRITE_RANGE_TRUNCATED);
 	}
 	model_zero(&d, dr, 1, 64 * KiB);
-	CHECK_U64("bytes_zeroed increase", odx_stat(0, "bytes_zeroed") - z0, 64 * KiB);
+	CHECK_U64("bytes_zeroed increase", odx_stat(ldev(), "bytes_zeroed") - z0, 64 * KiB);
 	area_check(&d, "zero token capped at 64 KiB");
 	area_free(&d);
 }
