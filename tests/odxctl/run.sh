@@ -7,8 +7,9 @@
 # Needs ODX_BUILD (the directory with odx.ko for the running kernel) and ODX_TOP
 # (the project). odxctl comes from $ODX_TOP/build/tools/odxctl (make -C tools on
 # the host); when it is missing or older than its sources and the guest has make
-# and gcc, it is rebuilt into /tmp. PATTERN (a grep -E regex) runs only the
-# matching tests (module loads and unloads always run).
+# and gcc, it is rebuilt into /tmp. ODXCTL_TEST_BIN=PATH tests that binary instead
+# (as is: no rebuild). PATTERN (a grep -E regex) runs only the matching tests
+# (module loads and unloads always run).
 #
 # Passes, each a fresh module load:
 #   default   nr_devices=2 size_mb=64: every subcommand, data checks, errors, JSON
@@ -49,8 +50,8 @@ result() {	# result NAME 0|1
 	fi
 }
 
-if [ -z "${ODX_TOP:-}" ] || [ ! -f "$ODX_TOP/tools/odxctl.c" ]; then
-	diag "ODX_TOP is not set or has no tools/odxctl.c"
+if [ -z "${ODX_TOP:-}" ] || [ ! -f "$ODX_TOP/tools/odxctl/main.c" ]; then
+	diag "ODX_TOP is not set or has no tools/odxctl/main.c"
 	result setup 1
 	exit 1
 fi
@@ -62,7 +63,9 @@ fi
 
 W=$(mktemp -d /tmp/odxctl-test.XXXXXX)
 ODXCTL=$ODX_TOP/build/tools/odxctl
-if command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 &&
+if [ -n "${ODXCTL_TEST_BIN:-}" ]; then
+	ODXCTL=$ODXCTL_TEST_BIN
+elif command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 &&
    ! make -q -C "$ODX_TOP/tools" >/dev/null 2>&1; then
 	diag "odxctl missing or stale in build/tools: building into $W/bin"
 	if ! out=$(make -s -C "$ODX_TOP/tools" OUT="$W/bin" 2>&1); then
@@ -154,6 +157,43 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$W/out" "$e" 2>"$W/json.err"; then
 		fi
 	done
 	return 0
+}
+
+# json_line: the last odxctl succeeded and its stdout is one JSON object on one
+# line, as python3 -m json.tool reads it, with nothing on stderr (odxctl.8, JSON
+# OUTPUT).
+json_line() {
+	if [ "$rc" != 0 ]; then
+		diag "expected exit status 0"
+		show
+		return 1
+	fi
+	if ! python3 -m json.tool "$W/out" >"$W/json.out" 2>"$W/json.err"; then
+		diag "stdout is not valid JSON (python3 -m json.tool): $(cat "$W/json.err")"
+		show
+		return 1
+	fi
+	if [ "$(wc -l <"$W/out")" != 1 ] || [ "$(head -c 1 "$W/out")" != "{" ]; then
+		diag "stdout is not one JSON object on one line"
+		show
+		return 1
+	fi
+	if [ -s "$W/err" ]; then
+		diag "--json wrote to stderr"
+		show
+		return 1
+	fi
+}
+
+# json_error RC: the last odxctl (given --json) failed with RC and printed no
+# JSON, nothing at all, on stdout: errors go to stderr.
+json_error() {
+	expect "$1" || return 1
+	if [ -s "$W/out" ]; then
+		diag "a failing --json command wrote to stdout"
+		show
+		return 1
+	fi
 }
 
 # Random data file: rnd FILE BYTES
@@ -578,6 +618,60 @@ t_token_errors() {
 		json_ok 'd["length_copied"] == 4096' 'd["truncated"] is False' || return 1
 }
 
+# Every command that takes --json (its usage says so): the output is one JSON
+# object python3 -m json.tool reads, with a file name that needs escaping too;
+# its errors print no JSON.
+t_json_commands() {
+	local c cmds=() json_cmds=() name tested="list info token write revoke zero copy"
+	x --help && expect 0 '^Commands:' || return 1
+	sed -n '/^Commands:/,/^$/s/^  \([a-z]\{1,\}\).*/\1/p' "$W/out" >"$W/cmds"
+	mapfile -t cmds <"$W/cmds"
+	[ ${#cmds[@]} -ge 10 ] ||
+		{ diag "odxctl --help lists ${#cmds[@]} commands: ${cmds[*]}"; show; return 1; }
+	for c in "${cmds[@]}"; do
+		x "$c" --help && expect 0 || return 1
+		grep -Eq -- "^Usage: odxctl $c .*\[--json\]" "$W/out" && json_cmds+=("$c")
+	done
+	diag "commands with --json: ${json_cmds[*]}"
+	# A command that gains (or loses) --json needs a check here.
+	[ "${json_cmds[*]}" = "$tested" ] ||
+		{ diag "this test runs --json on: $tested"; return 1; }
+
+	rnd "$W/j" $((64 * 1024)) && put /dev/odx0 $((6 * MiB)) "$W/j" || return 1
+	x list --json && json_line || return 1
+	x info odx0 --json && json_line || return 1
+	x info /dev/odx1 --json && json_line || return 1
+	x token odx0 6M+64K --ttl 10m --json && json_line || return 1
+	x token odx0 6M+64K 0+4K --ttl 10m --out "$W/j.tok" --json && json_line || return 1
+	x write odx1 --token "$W/j.tok" 6M+64K 7M+4K --json && json_line || return 1
+	x write odx1 --token "$W/j.tok" --token-offset 4K 8M+1M --json && json_line || return 1
+	x zero odx1 8M+64K 9M+4K --json && json_line || return 1
+	x copy odx0@6M odx1@10M --length 64K --json && json_line || return 1
+	x revoke odx0 --json && json_line || return 1
+	x revoke odx1 --json && json_line || return 1
+	# A token file whose name has a quote, a backslash, a tab and a newline.
+	name=$W/$'tok "q" \\ \t\n.bin'
+	x token odx0 6M+64K --out "$name" --json && json_line || return 1
+	if ! python3 -c 'import json, sys
+sys.exit(json.load(open(sys.argv[1]))["token_file"] != sys.argv[2])' "$W/out" "$name"; then
+		diag "token_file does not give the file name back"
+		show
+		return 1
+	fi
+	x release odx0 --token "$name" && expect 0 '^released' || return 1
+
+	# Errors: exit status, message on stderr, no JSON.
+	x list --json --bogus && json_error 2 || return 1
+	x info /dev/odx7 --json && json_error 4 || return 1
+	x token odx0 1M+100 --json && json_error 2 || return 1
+	x token odx0 0+4K --json --out - && json_error 2 || return 1
+	x write odx1 --token "$(printf '0%.0s' $(seq 1024))" 0+4K --json && json_error 3 || return 1
+	x zero odx1 63M+2M --json && json_error 2 || return 1
+	x copy odx0 odx9 --json && json_error 4 || return 1
+	x copy odx0@6M odx1@10M+ --json && json_error 2 || return 1
+	x revoke odx7 --json && json_error 4
+}
+
 t_read_only() {
 	local out
 	rnd "$W/ro" 4096 && put /dev/odx1 0 "$W/ro" || return 1
@@ -713,6 +807,7 @@ fi
 # Without the module.
 run_nomod() {
 	x list && expect 4 'the odx module is not loaded' || return 1
+	x list --json && json_error 4 || return 1
 	x info /dev/odx0 && expect 4 'no device /dev/odx0: the odx module is not loaded' || return 1
 	x create && expect 4 'the odx module is not loaded' || return 1
 }
@@ -737,6 +832,7 @@ run copy
 run range_errors
 run device_errors
 run token_errors
+run json_commands
 run read_only
 run create_remove
 unload default
