@@ -360,7 +360,6 @@ void odx_xfer_write(struct odx_dev *dev, struct block_device *bdev,
 	max = min(max, tok->length - token_offset);
 
 copy:
-
 	/* Dirty cached data of the destination must not land on the copy later. */
 	err = odx_xfer_sync(bdev, ranges, nr, max);
 	if (!err)
