@@ -135,7 +135,7 @@ static ssize_t odx_cfs_show_setting(struct config_item *item, char *page,
 	mutex_lock(&d->lock);
 	/* sysfs may have changed the device's settings: show those. */
 	if (d->powered)
-		odx_dev_get_settings(d->index, &d->set);
+		odx_dev_get_settings(d->index, d, &d->set);
 	ret = odx_cfs_show_value(page, (void *)&d->set + f->offset, f->type);
 	mutex_unlock(&d->lock);
 	return ret;
@@ -154,7 +154,7 @@ static ssize_t odx_cfs_store_setting(struct config_item *item, const char *page,
 
 	mutex_lock(&d->lock);
 	if (d->powered)
-		odx_dev_get_settings(d->index, &d->set);
+		odx_dev_get_settings(d->index, d, &d->set);
 	set = d->set;
 	err = odx_cfs_parse_value(page, (void *)&set + f->offset, f->type);
 	if (!err && (!set.config.max_ranges ||
@@ -165,7 +165,7 @@ static ssize_t odx_cfs_store_setting(struct config_item *item, const char *page,
 		     set.token_bytes_max > LONG_MAX))
 		err = -EINVAL;
 	if (!err && d->powered)
-		err = odx_dev_configure(d->index, &set);
+		err = odx_dev_configure(d->index, d, &set);
 	if (!err)
 		d->set = set;
 	mutex_unlock(&d->lock);
@@ -261,7 +261,7 @@ static ssize_t odx_cfs_power_store(struct config_item *item, const char *page,
 	if (on == d->powered)
 		goto out_unlock;
 	if (!on) {
-		err = odx_dev_remove(d->index);
+		err = odx_dev_remove(d->index, d);
 		/* Removed behind configfs' back (ODX_CTL_REMOVE): gone all the same. */
 		if (!err || err == -ENODEV) {
 			err = 0;
@@ -277,7 +277,7 @@ static ssize_t odx_cfs_power_store(struct config_item *item, const char *page,
 	p.size_bytes = d->size_mb << 20;
 	p.block_size = d->block_size;
 	p.index = d->index;
-	err = odx_dev_create(&p, &d->set);
+	err = odx_dev_create(&p, &d->set, d);
 	if (!err) {
 		d->index = p.index;
 		d->powered = true;
@@ -309,7 +309,7 @@ static void odx_cfs_release(struct config_item *item)
 {
 	struct odx_cfs_dev *d = to_odx_cfs_dev(item);
 
-	if (d->powered && odx_dev_remove(d->index) == -EBUSY)
+	if (d->powered && odx_dev_remove(d->index, d) == -EBUSY)
 		pr_warn_ratelimited("odx%u stays: it is open (remove it with odxctl)\n",
 				    d->index);
 	mutex_destroy(&d->lock);

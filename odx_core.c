@@ -436,19 +436,34 @@ static void odx_dev_apply(struct odx_dev *dev, const struct odx_dev_settings *se
 	WRITE_ONCE(dev->src.max_token_bytes, set->max_token_bytes);
 }
 
+/*
+ * The device at @index if @owner made it (any device for a NULL @owner): an
+ * index a configfs directory once had may belong to another device by now.
+ * Needs odx_devices_lock.
+ */
+static struct odx_dev *odx_dev_find(u32 index, const void *owner)
+{
+	struct odx_dev *dev;
+
+	lockdep_assert_held(&odx_devices_lock);
+	dev = idr_find(&odx_devices, index);
+	return dev && (!owner || dev->owner == owner) ? dev : NULL;
+}
+
 /**
  * odx_dev_get_settings() - a device's settings now
  * @index: the device
+ * @owner: who made it (NULL: anyone)
  * @set: filled
  *
  * Return: 0 or -ENODEV.
  */
-int odx_dev_get_settings(u32 index, struct odx_dev_settings *set)
+int odx_dev_get_settings(u32 index, const void *owner, struct odx_dev_settings *set)
 {
 	struct odx_dev *dev;
 
 	mutex_lock(&odx_devices_lock);
-	dev = idr_find(&odx_devices, index);
+	dev = odx_dev_find(index, owner);
 	if (dev) {
 		set->config.max_ranges = READ_ONCE(dev->config.max_ranges);
 		set->config.max_transfer_bytes = READ_ONCE(dev->config.max_transfer_bytes);
@@ -466,16 +481,17 @@ int odx_dev_get_settings(u32 index, struct odx_dev_settings *set)
 /**
  * odx_dev_configure() - change a device's settings
  * @index: the device
+ * @owner: who made it (NULL: anyone)
  * @set: the new settings (checked by the caller: see odx_dev_check_settings())
  *
  * Return: 0 or -ENODEV.
  */
-int odx_dev_configure(u32 index, const struct odx_dev_settings *set)
+int odx_dev_configure(u32 index, const void *owner, const struct odx_dev_settings *set)
 {
 	struct odx_dev *dev;
 
 	mutex_lock(&odx_devices_lock);
-	dev = idr_find(&odx_devices, index);
+	dev = odx_dev_find(index, owner);
 	if (dev)
 		odx_dev_apply(dev, set);
 	mutex_unlock(&odx_devices_lock);
@@ -486,11 +502,13 @@ int odx_dev_configure(u32 index, const struct odx_dev_settings *set)
  * odx_dev_create() - create and register a device
  * @p: parameters; block_size 0 takes the default; on success p->index is set
  * @set: its settings, or NULL for the defaults (odx_dev_default_settings())
+ * @owner: who makes it (see struct odx_dev), or NULL
  *
  * Return: 0, or -EINVAL (bad parameters), -EEXIST (index in use), -ENOSPC (no
  * free index), -ENOMEM, or what add_disk() returned.
  */
-int odx_dev_create(struct odx_device_params *p, const struct odx_dev_settings *set)
+int odx_dev_create(struct odx_device_params *p, const struct odx_dev_settings *set,
+		   const void *owner)
 {
 	struct odx_dev_settings defaults;
 	struct queue_limits lim = { };
@@ -512,6 +530,7 @@ int odx_dev_create(struct odx_device_params *p, const struct odx_dev_settings *s
 		return -ENOMEM;
 	dev->block_size = p->block_size;
 	dev->size_bytes = p->size_bytes;
+	dev->owner = owner;
 	odx_store_init(&dev->store);
 	odx_source_init(&dev->src, &dev->store, dev->block_size, dev->size_bytes);
 	if (!set) {
@@ -594,16 +613,17 @@ static void odx_dev_unregister(struct odx_dev *dev)
 /**
  * odx_dev_remove() - remove a device that nobody has open
  * @index: the device's index
+ * @owner: who made it (NULL: anyone)
  *
  * Return: 0, -ENODEV (no such device) or -EBUSY (the device is open).
  */
-int odx_dev_remove(u32 index)
+int odx_dev_remove(u32 index, const void *owner)
 {
 	struct odx_dev *dev;
 	int err = 0;
 
 	mutex_lock(&odx_devices_lock);
-	dev = idr_find(&odx_devices, index);
+	dev = odx_dev_find(index, owner);
 	if (!dev) {
 		err = -ENODEV;
 		goto out_unlock;

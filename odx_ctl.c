@@ -31,7 +31,7 @@ static long odx_ctl_add(struct odx_device_params __user *uarg)
 	/* The result must be deliverable before anything is created. */
 	if (copy_to_user(uarg, &p, sizeof(p)))
 		return -EFAULT;
-	err = odx_dev_create(&p, NULL);
+	err = odx_dev_create(&p, NULL, NULL);
 	if (err)
 		return err;
 	if (copy_to_user(uarg, &p, sizeof(p))) {
@@ -39,7 +39,7 @@ static long odx_ctl_add(struct odx_device_params __user *uarg)
 		 * The buffer went away meanwhile. Undo if nobody opened the new
 		 * device yet; otherwise it stays, visible in /sys/block.
 		 */
-		odx_dev_remove(p.index);
+		odx_dev_remove(p.index, NULL);
 		return -EFAULT;
 	}
 	return 0;
@@ -66,7 +66,7 @@ static long odx_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case ODX_CTL_REMOVE:
 		if (get_user(index, (u32 __user *)uarg))
 			return -EFAULT;
-		return odx_dev_remove(index);
+		return odx_dev_remove(index, NULL);
 	}
 	return -ENOTTY;
 }

@@ -61,7 +61,7 @@ static int __init odx_init(void)
 			.size_bytes = (u64)size_mb << 20,
 			.index = i,
 		};
-		err = odx_dev_create(&p, NULL);
+		err = odx_dev_create(&p, NULL, NULL);
 		if (err) {
 			pr_err("cannot create odx%u: %d\n", i, err);
 			goto out_exit_configfs;

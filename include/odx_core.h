@@ -26,10 +26,11 @@ struct odx_dev_settings {
 };
 
 int odx_validate_params(const struct odx_device_params *p, const char **why);
-int odx_dev_create(struct odx_device_params *p, const struct odx_dev_settings *set);
-int odx_dev_remove(u32 index);
-int odx_dev_configure(u32 index, const struct odx_dev_settings *set);
-int odx_dev_get_settings(u32 index, struct odx_dev_settings *set);
+int odx_dev_create(struct odx_device_params *p, const struct odx_dev_settings *set,
+		   const void *owner);
+int odx_dev_remove(u32 index, const void *owner);
+int odx_dev_configure(u32 index, const void *owner, const struct odx_dev_settings *set);
+int odx_dev_get_settings(u32 index, const void *owner, struct odx_dev_settings *set);
 void odx_dev_default_settings(struct odx_dev_settings *set);
 int odx_devices_init(void);
 void odx_devices_exit(void);

@@ -70,6 +70,8 @@ struct odx_scsi;
  * @store: the device's data.
  * @removing: set under @disk->open_mutex once removal has begun; ->open fails
  *	from then on.
+ * @owner: who made it, for removal and settings by index: its configfs
+ *	directory, or NULL (module load, /dev/odx-control).
  * @src: the device as the token table knows it (its tokens, their budget and
  *	counters).
  * @config: its settings.
@@ -86,6 +88,7 @@ struct odx_dev {
 	struct gendisk *disk;
 	struct odx_store store;
 	bool removing;
+	const void *owner;
 	struct odx_source src;
 	struct odx_dev_config config;
 	struct odx_dev_stats stats;
