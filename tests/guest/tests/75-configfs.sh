@@ -160,6 +160,13 @@ idx=$(val "$f/index")
 wait_node "/dev/odx$idx"
 check "$ODX_CTL" remove "$idx"
 wait_gone "/dev/odx$idx"
+cfs_refuse "$f" share_pages 0
+# Another device takes the index; the directory must leave it alone.
+odx_add $((4 * M)) 512 "$idx" || fatal "cannot add odx$idx again"
+cfs_refuse "$f" share_pages 0
+check_file "/sys/block/odx$idx/odx/share_pages" 1
 cfs_write "$f" power 0
 check rmdir "$f"
+[ -b "/dev/odx$idx" ] || fail "rmdir of a stale directory removed odx$idx"
+odx_remove "$idx"
 finish
