@@ -61,7 +61,10 @@ static int explain(int err, enum op op, const char *dev, const char **meaning,
 			 "the token cannot be used on %s: it comes from another odx device and cross-device use is off, or the two devices' logical block sizes differ",
 			 dev);
 		*meaning = mbuf;
-		*hint = "copy between devices of the same block size, or turn cross-device use on: echo Y > /sys/module/odx/parameters/allow_cross_device";
+		snprintf(hbuf, sizeof(hbuf),
+			 "copy between devices of the same block size, or let %s take tokens of other devices: echo 1 > /sys/block/%s/odx/allow_cross_device",
+			 dev, strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev);
+		*hint = hbuf;
 		break;
 	case ENXIO:
 		if (op == OP_OPEN_READ || op == OP_OPEN_WRITE) {

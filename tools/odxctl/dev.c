@@ -81,10 +81,13 @@ bool module_loaded(void)
 	return !access(SYS_MODULE, F_OK);
 }
 
+/* Shown elsewhere: the identity, and the limits (ODX_IOC_CAPS reports them). */
 static bool skip_attr(const char *name)
 {
 	return !strcmp(name, "index") || !strcmp(name, "block_size") ||
-	       !strcmp(name, "limits") || name[0] == '.';
+	       !strncmp(name, "maximum_", 8) || !strncmp(name, "optimal_", 8) ||
+	       !strcmp(name, "default_token_lifetime") || !strcmp(name, "features") ||
+	       name[0] == '.';
 }
 
 static int name_cmp(const void *a, const void *b)
