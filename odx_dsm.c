@@ -181,7 +181,7 @@ static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 	memset(&out, 0, sizeof(out));
 	err = odx_uout_pin(&uout, args->output, sizeof(out));
 	if (err)
-		return err;
+		goto out_check_token;
 	err = odx_uout_pin(&uwritten, (unsigned long)&uargs->output_written,
 			   sizeof(written));
 	if (err)
@@ -216,7 +216,10 @@ static int odx_offload_write(struct odx_dev *dev, struct block_device *bdev,
 
 out_unpin_output:
 	odx_uout_unpin(&uout);
-	return err;
+out_check_token:
+	/* The token's faults come first, as before any buffer is touched. */
+	odx_xfer_write_check(dev, &req->write.token, req->write.token_offset, &res);
+	return res.status == ODX_XFER_OK ? err : odx_dsm_err(&res);
 }
 
 static int odx_ioctl_dsm(struct odx_dev *dev, struct block_device *bdev,

@@ -304,6 +304,64 @@ static enum odx_xfer_status odx_xfer_token_status(const struct odx_token *token,
 	return fate[odx_token_fate(token)];
 }
 
+/*
+ * The token of an offload write to @dev: the zero token (*@tokp NULL), or a
+ * live token this device takes, with a reference, and @token_offset inside
+ * it. False with @res->status set otherwise; an invalid token counts as an
+ * invalid use.
+ */
+static bool odx_xfer_token(struct odx_dev *dev, const struct odx_token *token,
+			   u64 token_offset, struct odx_tok **tokp,
+			   struct odx_xfer_result *res)
+{
+	struct odx_tok *tok;
+	int err;
+
+	*tokp = NULL;
+	if (odx_token_is_zero(token))
+		return true;
+	if (get_unaligned_be32(token->token_type) != ODX_TOKEN_TYPE_POINT_IN_TIME) {
+		atomic64_inc(&dev->stats.invalid_token_uses);
+		res->status = ODX_XFER_TOKEN_TYPE;
+		return false;
+	}
+	err = odx_token_get(token, &dev->src, READ_ONCE(dev->config.allow_cross_device),
+			    &tok);
+	if (err) {
+		if (err == -EKEYREJECTED)
+			atomic64_inc(&dev->stats.invalid_token_uses);
+		res->status = odx_xfer_token_status(token, err);
+		return false;
+	}
+	if (token_offset >= tok->length) {
+		odx_token_put(tok);
+		res->status = ODX_XFER_BAD_OFFSET;
+		return false;
+	}
+	*tokp = tok;
+	return true;
+}
+
+/**
+ * odx_xfer_write_check() - what an offload write would say of its token
+ * @dev: destination device
+ * @token: the 512 bytes
+ * @token_offset: bytes into the token's data
+ * @res: the result: ODX_XFER_OK, or why the token or offset is refused
+ *
+ * For a front that cannot go on (its caller's buffers are gone) but answers
+ * the token's faults first, as the write itself would. Copies nothing.
+ */
+void odx_xfer_write_check(struct odx_dev *dev, const struct odx_token *token,
+			  u64 token_offset, struct odx_xfer_result *res)
+{
+	struct odx_tok *tok;
+
+	memset(res, 0, sizeof(*res));
+	if (odx_xfer_token(dev, token, token_offset, &tok, res) && tok)
+		odx_token_put(tok);
+}
+
 /**
  * odx_xfer_write() - offload write: copy a token's data into ranges
  * @dev: destination device (the front checked it is open for writing and
@@ -330,36 +388,20 @@ void odx_xfer_write(struct odx_dev *dev, struct block_device *bdev,
 {
 	u64 max = min(total, READ_ONCE(dev->config.max_transfer_bytes));
 	u64 copied = 0, shared = 0;
-	struct odx_tok *tok = NULL;
+	struct odx_tok *tok;
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	if (odx_token_is_zero(token)) {
+	if (!odx_xfer_token(dev, token, token_offset, &tok, res))
+		return;
+	if (tok) {
+		max = min(max, tok->length - token_offset);
+	} else {
 		/* Zeros without end: no offset into them, nothing to release. */
 		token_offset = 0;
 		release = false;
-		goto copy;
 	}
-	if (get_unaligned_be32(token->token_type) != ODX_TOKEN_TYPE_POINT_IN_TIME) {
-		atomic64_inc(&dev->stats.invalid_token_uses);
-		res->status = ODX_XFER_TOKEN_TYPE;
-		return;
-	}
-	err = odx_token_get(token, &dev->src, READ_ONCE(dev->config.allow_cross_device),
-			    &tok);
-	if (err) {
-		if (err == -EKEYREJECTED)
-			atomic64_inc(&dev->stats.invalid_token_uses);
-		res->status = odx_xfer_token_status(token, err);
-		return;
-	}
-	if (token_offset >= tok->length) {
-		res->status = ODX_XFER_BAD_OFFSET;
-		goto out_put;
-	}
-	max = min(max, tok->length - token_offset);
 
-copy:
 	/* Dirty cached data of the destination must not land on the copy later. */
 	err = odx_xfer_sync(bdev, ranges, nr, max);
 	if (!err)

@@ -79,6 +79,8 @@ void odx_xfer_write(struct odx_dev *dev, struct block_device *bdev,
 		    const struct odx_token *token, u64 token_offset, bool release,
 		    const struct odx_data_set_range *ranges, u32 nr, u64 total,
 		    struct odx_xfer_result *res);
+void odx_xfer_write_check(struct odx_dev *dev, const struct odx_token *token,
+			  u64 token_offset, struct odx_xfer_result *res);
 int odx_xfer_release(const struct odx_token *token);
 unsigned long odx_xfer_revoke(struct odx_dev *dev);
 void odx_xfer_caps(const struct odx_dev *dev, struct odx_caps *caps);

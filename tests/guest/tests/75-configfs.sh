@@ -93,12 +93,16 @@ echo 1 > /sys/block/odx20/odx/share_pages || fail "sysfs share_pages write faile
 check_file "$d/share_pages" 1
 cfs_write "$d" token_bytes_max 1048576
 check_file /sys/block/odx20/odx/token_bytes_max 1048576
+# 1 MiB is too little for the 2 MiB tokens below: EDQUOT, nothing copied.
+head -c $((2 * M)) /dev/urandom > /tmp/cfs-src
+check dd if=/tmp/cfs-src of=/dev/odx20 bs=1M oflag=direct status=none
+check_fails "$odxctl" copy /dev/odx20@0 /dev/odx20@8M --length 2M > /dev/null 2>&1
+check_eq "tokens after a refused mint" "$(val /sys/block/odx20/odx/tokens_live)" 0
+cfs_write "$d" token_bytes_max $((64 * M))
 cfs_write "$d" max_transfer_bytes 131072
 check_file /sys/block/odx20/odx/maximum_transfer_size 131072
 
 step "copies follow the device's settings"
-head -c $((2 * M)) /dev/urandom > /tmp/cfs-src
-check dd if=/tmp/cfs-src of=/dev/odx20 bs=1M oflag=direct status=none
 shared=$(val /sys/block/odx20/odx/bytes_shared)
 cfs_write "$d" share_pages 0
 check "$odxctl" copy /dev/odx20@0 /dev/odx20@8M --length 2M > /dev/null
