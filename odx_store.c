@@ -4,6 +4,7 @@
  *
  * See include/odx_store.h for the locking rules.
  */
+#include <linux/bitmap.h>
 #include <linux/highmem.h>
 #include <linux/mempool.h>
 #include <linux/mm.h>
@@ -25,25 +26,33 @@ static unsigned long odx_group_left(pgoff_t index, unsigned long nr)
 	return min(nr, ODX_STORE_GROUP - (index & (ODX_STORE_GROUP - 1)));
 }
 
-/* Pages and odx_shares kept back for copy-on-write (one each per concurrent COW). */
+/* Pages kept back for copy-on-write (one per concurrent COW). */
 #define ODX_COW_RESERVE		64
 
-static struct kmem_cache *odx_share_cache;
-static mempool_t *odx_share_pool;	/* odx_shares for copy-on-write */
 static mempool_t *odx_page_pool;	/* pages for copy-on-write */
 
-static struct odx_share *odx_share_of(struct page *page)
+/*
+ * The share count and unshare cookie of a store page live in the page itself
+ * (see odx_store.h): @private and @index of a page odx allocated and never lets
+ * anyone else map. They change only through cmpxchg, so the count needs no
+ * second cache line and no allocation of its own.
+ */
+static unsigned long *odx_share_count(struct page *page)
 {
-	return (struct odx_share *)page_private(page);
+	return &page->private;
+}
+
+static unsigned long *odx_share_cookie(struct page *page)
+{
+	return &page->index;
 }
 
 /*
  * A new store page with one share (the caller's), or NULL. Copy-on-write
- * (@reserve) draws on the mempools and so never fails when it may sleep.
+ * (@reserve) draws on the mempool and so never fails when it may sleep.
  */
 static struct page *odx_page_alloc(gfp_t gfp, bool reserve)
 {
-	struct odx_share *share;
 	struct page *page;
 
 	gfp |= __GFP_NOWARN;
@@ -53,36 +62,20 @@ static struct page *odx_page_alloc(gfp_t gfp, bool reserve)
 		page = alloc_page(gfp);
 	if (!page)
 		return NULL;
-	if (reserve)
-		share = mempool_alloc(odx_share_pool, gfp);
-	else
-		share = kmem_cache_alloc(odx_share_cache, gfp);
-	if (!share)
-		goto out_free_page;
-	atomic_set(&share->count, 1);
-	share->unshared = get_completed_synchronize_rcu();
-	share->nr = 1;
-	share->pages[0] = page;
-	set_page_private(page, (unsigned long)share);
+	*odx_share_cookie(page) = get_completed_synchronize_rcu();
+	set_page_private(page, 1);
 	return page;
-
-out_free_page:
-	mempool_free(page, odx_page_pool);
-	return NULL;
 }
 
-/* Pages and their odx_share, freed once no reader can be copying from them. */
-static void odx_share_free_rcu(struct rcu_head *head)
+/* A page nobody holds, freed once no reader can be copying from it. */
+static void odx_page_free_rcu(struct rcu_head *head)
 {
-	struct odx_share *share = container_of(head, struct odx_share, rcu);
-	unsigned int i;
+	struct page *page = container_of(head, struct page, rcu_head);
 
-	for (i = 0; i < share->nr; i++) {
-		set_page_private(share->pages[i], 0);
-		/* Refills the copy-on-write reserve first, if it ran low. */
-		mempool_free(share->pages[i], odx_page_pool);
-	}
-	mempool_free(share, odx_share_pool);
+	set_page_private(page, 0);
+	*odx_share_cookie(page) = 0;
+	/* Refills the copy-on-write reserve first, if it ran low. */
+	mempool_free(page, odx_page_pool);
 }
 
 /*
@@ -91,13 +84,30 @@ static void odx_share_free_rcu(struct rcu_head *head)
  */
 static bool odx_page_share(struct page *page)
 {
-	atomic_t *count = &odx_share_of(page)->count;
-	int old = atomic_read(count);
+	unsigned long *count = odx_share_count(page);
+	unsigned long old = READ_ONCE(*count);
 
 	do {
 		if (old >= ODX_SHARE_MAX)
 			return false;
-	} while (!atomic_try_cmpxchg_relaxed(count, &old, old + 1));
+	} while (!try_cmpxchg_relaxed(count, &old, old + 1));
+	return true;
+}
+
+/*
+ * Take one more share of @page unless it has none left (the page left its
+ * slot and waits for a grace period to be freed). For short-lived holders
+ * found under RCU, which may go past ODX_SHARE_MAX: the count has room.
+ */
+static bool odx_page_share_live(struct page *page)
+{
+	unsigned long *count = odx_share_count(page);
+	unsigned long old = READ_ONCE(*count);
+
+	do {
+		if (!old)
+			return false;
+	} while (!try_cmpxchg_relaxed(count, &old, old + 1));
 	return true;
 }
 
@@ -119,32 +129,45 @@ static struct page *odx_page_copy(struct page *page, gfp_t gfp)
  * callers) is dropped here or, for a store slot that stops mapping the page,
  * by odx_page_unmap_put(). Readers copy from pages under rcu_read_lock()
  * without a share, so the last put frees the page a grace period later.
- * Callable from any context.
+ * The decrement is fully ordered. Callable from any context.
  */
 void odx_page_put(struct page *page)
 {
-	struct odx_share *share = odx_share_of(page);
+	unsigned long *count = odx_share_count(page);
+	unsigned long old = READ_ONCE(*count);
 
-	if (atomic_dec_and_test(&share->count))
-		call_rcu(&share->rcu, odx_share_free_rcu);
+	do {
+		if (WARN_ON_ONCE(!old))
+			return;
+	} while (!try_cmpxchg(count, &old, old - 1));
+	if (old == 1)
+		call_rcu(&page->rcu_head, odx_page_free_rcu);
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_page_put);
 
 /*
  * A store slot stops mapping @page: drop the slot's share. A lock-free reader
  * that found the page through that slot may still be copying from it, so the
- * current grace period goes into odx_share.unshared first, and no other holder
+ * grace period @now (get_state_synchronize_rcu(), taken after the slot
+ * changed) goes into the page's unshare cookie first, and no other holder
  * writes the page in place before that grace period has passed.
+ *
+ * When the slot's share is the only one, nobody can write the page after us:
+ * the slot no longer maps it, a lasting share is taken only from a slot or a
+ * holder, and a speculative share (odx_store_get_page()) never writes. The
+ * page is then freed a grace period after the put, and the cookie is moot.
  */
-static void odx_page_unmap_put(struct page *page)
+static void odx_page_unmap_put(struct page *page, unsigned long now)
 {
-	struct odx_share *share = odx_share_of(page);
-	unsigned long now = get_state_synchronize_rcu();
-	unsigned long old = READ_ONCE(share->unshared);
+	unsigned long *cookie = odx_share_cookie(page);
+	unsigned long old;
 
-	/* Move @unshared forward only: a racing unmap may have recorded a later one. */
-	while (ULONG_CMP_LT(old, now) && !try_cmpxchg(&share->unshared, &old, now))
-		;
+	if (READ_ONCE(*odx_share_count(page)) != 1) {
+		/* Forward only: a racing unmap may have recorded a later one. */
+		old = READ_ONCE(*cookie);
+		while (ULONG_CMP_LT(old, now) && !try_cmpxchg(cookie, &old, now))
+			;
+	}
 	/* Fully ordered: whoever sees the lower count sees the cookie too. */
 	odx_page_put(page);
 }
@@ -157,7 +180,7 @@ static void odx_page_unmap_put(struct page *page)
  */
 unsigned int odx_page_shares(struct page *page)
 {
-	return atomic_read(&odx_share_of(page)->count);
+	return READ_ONCE(*odx_share_count(page));
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_page_shares);
 
@@ -171,12 +194,10 @@ EXPORT_SYMBOL_IF_KUNIT(odx_page_shares);
  */
 bool odx_page_exclusive(struct page *page)
 {
-	struct odx_share *share = odx_share_of(page);
-
 	/* Pairs with the fully ordered decrement in odx_page_put(). */
-	if (atomic_read_acquire(&share->count) != 1)
+	if (smp_load_acquire(odx_share_count(page)) != 1)
 		return false;
-	return poll_state_synchronize_rcu(READ_ONCE(share->unshared));
+	return poll_state_synchronize_rcu(READ_ONCE(*odx_share_cookie(page)));
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_page_exclusive);
 
@@ -192,34 +213,18 @@ void odx_store_barrier(void)
 EXPORT_SYMBOL_IF_KUNIT(odx_store_barrier);
 
 /**
- * odx_store_module_init() - set up the page shares and copy-on-write reserves
+ * odx_store_module_init() - set up the copy-on-write reserve
  *
  * Return: 0 or -ENOMEM.
  */
 int odx_store_module_init(void)
 {
-	odx_share_cache = kmem_cache_create("odx_share",
-					    struct_size_t(struct odx_share, pages, 1),
-					    0, 0, NULL);
-	if (!odx_share_cache)
-		return -ENOMEM;
-	odx_share_pool = mempool_create_slab_pool(ODX_COW_RESERVE, odx_share_cache);
-	if (!odx_share_pool)
-		goto out_destroy_cache;
 	odx_page_pool = mempool_create_page_pool(ODX_COW_RESERVE, 0);
-	if (!odx_page_pool)
-		goto out_destroy_share_pool;
-	return 0;
-
-out_destroy_share_pool:
-	mempool_destroy(odx_share_pool);
-out_destroy_cache:
-	kmem_cache_destroy(odx_share_cache);
-	return -ENOMEM;
+	return odx_page_pool ? 0 : -ENOMEM;
 }
 
 /**
- * odx_store_module_exit() - wait for deferred frees, then free the reserves
+ * odx_store_module_exit() - wait for deferred frees, then free the reserve
  *
  * Every store must have been destroyed and every token freed.
  */
@@ -227,8 +232,6 @@ void odx_store_module_exit(void)
 {
 	odx_store_barrier();
 	mempool_destroy(odx_page_pool);
-	mempool_destroy(odx_share_pool);
-	kmem_cache_destroy(odx_share_cache);
 }
 
 /**
@@ -295,7 +298,7 @@ repeat:
 		 * caller may take a share past ODX_SHARE_MAX (the bound of lasting
 		 * holders): the count has room for another 2^30.
 		 */
-		if (!atomic_add_unless(&odx_share_of(page)->count, 1, 0))
+		if (!odx_page_share_live(page))
 			goto repeat;
 		if (unlikely(page != xa_load(&store->pages, index))) {
 			odx_page_put(page);
@@ -322,35 +325,40 @@ EXPORT_SYMBOL_IF_KUNIT(odx_store_get_page);
  */
 struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index)
 {
+	unsigned long present;
 	struct page *page;
 
-	odx_store_get_pages_locked(store, index, 1, &page);
+	if (!odx_store_get_pages_locked(store, index, 1, &page, &present))
+		return NULL;
 	return page;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_store_get_page_locked);
 
 /**
- * odx_store_get_pages_locked() - take lasting shares of a run of pages
+ * odx_store_get_pages_locked() - take lasting shares of the pages of a run
  * @store: the store
- * @first: index of the first page
- * @nr: how many
- * @pages: filled with the pages, NULL for holes; each page has a share the
- *	caller must put
+ * @first: index of the first slot
+ * @nr: how many slots
+ * @pages: filled with the pages present, in index order, holes left out; each
+ *	has a share the caller must put
+ * @present: a bitmap of @nr bits: bit k is set if slot @first + k held a page
  *
- * odx_store_get_page_locked() for @nr consecutive pages, one stripe mutex per
- * group of pages rather than one per page (a token pinning its source).
+ * odx_store_get_page_locked() for @nr consecutive slots, one stripe mutex per
+ * group of slots rather than one per slot (a token pinning its source).
  *
- * Return: how many of the entries are pages (not holes).
+ * Return: how many pages were stored in @pages.
  */
 unsigned long odx_store_get_pages_locked(struct odx_store *store, pgoff_t first,
-					 unsigned long nr, struct page **pages)
+					 unsigned long nr, struct page **pages,
+					 unsigned long *present)
 {
 	XA_STATE(xas, &store->pages, first);
-	unsigned long i = 0, pinned = 0;
+	unsigned long i = 0, got = 0;
 
+	bitmap_zero(present, nr);
 	while (i < nr) {
 		pgoff_t index = first + i;
-		unsigned long n = odx_group_left(index, nr - i), k;
+		unsigned long n = odx_group_left(index, nr - i), k, from = got;
 		struct mutex *lock = odx_stripe(store, index);
 		u64 saturated = 0;
 
@@ -365,24 +373,24 @@ unsigned long odx_store_get_pages_locked(struct odx_store *store, pgoff_t first,
 				xas_set(&xas, index + k);
 				page = xas_load(&xas);
 			}
-			if (page) {
-				if (!odx_page_share(page))
-					saturated |= BIT_ULL(k);
-				pinned++;
-			}
-			pages[i + k] = page;
+			if (!page)
+				continue;
+			if (!odx_page_share(page))
+				saturated |= BIT_ULL(got - from);
+			__set_bit(i + k, present);
+			pages[got++] = page;
 		}
 		rcu_read_unlock();
 		/* Pages with ODX_SHARE_MAX holders: a private copy (the slot keeps them). */
 		while (saturated) {
-			k = __ffs64(saturated);
+			k = from + __ffs64(saturated);
 			saturated &= saturated - 1;
-			pages[i + k] = odx_page_copy(pages[i + k], GFP_NOIO);
+			pages[k] = odx_page_copy(pages[k], GFP_NOIO);
 		}
 		mutex_unlock(lock);
 		i += n;
 	}
-	return pinned;
+	return got;
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_store_get_pages_locked);
 
@@ -478,7 +486,7 @@ static int odx_store_write_page(struct odx_store *store, pgoff_t index,
 	mutex_unlock(lock);
 	/* Drop the store's share of the page it no longer maps; others keep it. */
 	if (page)
-		odx_page_unmap_put(page);
+		odx_page_unmap_put(page, get_state_synchronize_rcu());
 	return 0;
 
 out_put_new:
@@ -500,7 +508,7 @@ static void odx_store_drop_page(struct odx_store *store, pgoff_t index)
 		atomic_long_dec(&store->nr_pages);
 	mutex_unlock(lock);
 	if (page)
-		odx_page_unmap_put(page);
+		odx_page_unmap_put(page, get_state_synchronize_rcu());
 }
 
 /**
@@ -532,8 +540,8 @@ static int odx_store_share_group(struct odx_store *store, pgoff_t index,
 {
 	struct mutex *lock = odx_stripe(store, index);
 	XA_STATE(xas, &store->pages, index);
-	struct page *ins[ODX_STORE_GROUP];
-	unsigned long i = 0, k;
+	struct page *ins[ODX_STORE_GROUP], *gone[ODX_STORE_GROUP];
+	unsigned long i = 0, k, nr_gone = 0, now;
 	long added = 0;
 	int err;
 
@@ -561,7 +569,7 @@ static int odx_store_share_group(struct odx_store *store, pgoff_t index,
 			}
 			if (old) {
 				added--;
-				odx_page_unmap_put(old);
+				gone[nr_gone++] = old;
 			}
 		}
 		xas_unlock(&xas);
@@ -569,6 +577,12 @@ static int odx_store_share_group(struct odx_store *store, pgoff_t index,
 	err = xas_error(&xas);
 	atomic_long_add(added, &store->nr_pages);
 	mutex_unlock(lock);
+	/* One grace-period cookie for every page these slots stopped mapping. */
+	if (nr_gone) {
+		now = get_state_synchronize_rcu();
+		for (k = 0; k < nr_gone; k++)
+			odx_page_unmap_put(gone[k], now);
+	}
 	/* Shares taken for slots that were not changed go back. */
 	for (k = i; k < n; k++)
 		if (ins[k])

@@ -288,38 +288,55 @@ static void odx_tok_uncharge(struct odx_source *dev, struct odx_tok *tok,
 }
 
 /*
- * Make room for @need entries of @size bytes in *@arr (holding @used of
- * *@cap): grow to max(@need, 2 * *@cap), charged to @dev first.
+ * Move the @used entries of @size bytes in *@arr (of capacity *@cap) to a new
+ * array of @ncap entries (none: NULL), the new one charged to @dev first.
  */
-static int odx_tok_grow(struct odx_source *dev, struct odx_tok *tok, void **arr,
-			unsigned long *cap, unsigned long used, unsigned long need,
-			size_t size)
+static int odx_tok_resize(struct odx_source *dev, struct odx_tok *tok, void **arr,
+			  unsigned long *cap, unsigned long used, unsigned long ncap,
+			  size_t size)
 {
-	unsigned long ncap;
-	void *narr;
+	void *narr = NULL;
 	int err;
 
-	if (need <= *cap)
-		return 0;
-	ncap = max(need, 2 * *cap);
 	if (ncap > ULONG_MAX / size)
 		return -EDQUOT;
-	err = odx_tok_charge(dev, tok, odx_alloc_cost(ncap * size));
-	if (err)
-		return err;
-	narr = kvmalloc_array(ncap, size, GFP_KERNEL_ACCOUNT);
-	if (!narr) {
-		odx_tok_uncharge(dev, tok, odx_alloc_cost(ncap * size));
-		return -ENOMEM;
+	if (ncap) {
+		err = odx_tok_charge(dev, tok, odx_alloc_cost(ncap * size));
+		if (err)
+			return err;
+		narr = kvmalloc_array(ncap, size, GFP_KERNEL_ACCOUNT);
+		if (!narr) {
+			odx_tok_uncharge(dev, tok, odx_alloc_cost(ncap * size));
+			return -ENOMEM;
+		}
+		if (used)
+			memcpy(narr, *arr, used * size);
 	}
-	if (used)
-		memcpy(narr, *arr, used * size);
 	kvfree(*arr);
 	if (*cap)
 		odx_tok_uncharge(dev, tok, odx_alloc_cost(*cap * size));
 	*arr = narr;
 	*cap = ncap;
 	return 0;
+}
+
+/* Make room for @need entries in *@arr: grow to max(@need, 2 * *@cap). */
+static int odx_tok_grow(struct odx_source *dev, struct odx_tok *tok, void **arr,
+			unsigned long *cap, unsigned long used, unsigned long need,
+			size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	return odx_tok_resize(dev, tok, arr, cap, used, max(need, 2 * *cap), size);
+}
+
+/* Give back a quarter or more of *@arr left unused (the token costs what it holds). */
+static int odx_tok_trim(struct odx_source *dev, struct odx_tok *tok, void **arr,
+			unsigned long *cap, unsigned long used, size_t size)
+{
+	if (*cap - used < *cap / 4 || *cap - used < PAGE_SIZE / size)
+		return 0;
+	return odx_tok_resize(dev, tok, arr, cap, used, used, size);
 }
 
 /* The pages a token's data spans on the source: [first, last], inclusive. */
@@ -363,12 +380,13 @@ struct odx_mint {
 static int odx_tok_pin_step(struct odx_source *dev, struct odx_tok *tok,
 			    struct odx_mint *m, pgoff_t first, unsigned long n)
 {
+	unsigned long got, present, starts, rest, len, k, at;
 	struct page *step[ODX_MINT_STEP];
-	unsigned long got, k, runs, next;
-	struct odx_tok_ext *last;
+	struct odx_tok_ext *e;
 	int err;
 
-	got = odx_store_get_pages_locked(dev->store, first, n, step);
+	BUILD_BUG_ON(ODX_MINT_STEP > BITS_PER_LONG);
+	got = odx_store_get_pages_locked(dev->store, first, n, step, &present);
 	if (!got)
 		return 0;
 	if (atomic_long_add_return(got, &odx_token_pages) > odx_token_limits.max_pages) {
@@ -383,34 +401,38 @@ static int odx_tok_pin_step(struct odx_source *dev, struct odx_tok *tok,
 			   tok->pinned + got, sizeof(*tok->pages));
 	if (err)
 		goto out_uncharge;
-	/* Room for the runs this step starts (one for data without holes). */
-	last = tok->nr_exts ? &tok->exts[tok->nr_exts - 1] : NULL;
-	next = last ? last->index + last->nr : ULONG_MAX;
-	for (k = 0, runs = 0; k < n; k++) {
-		if (!step[k])
-			continue;
-		runs += first + k != next;
-		next = first + k + 1;
-	}
+	/* A run starts at a present page after a hole, or after the last run's end. */
+	starts = present & ~(present << 1);
+	e = tok->nr_exts ? &tok->exts[tok->nr_exts - 1] : NULL;
+	if (e && e->index + e->nr == first)
+		starts &= ~1UL;
 	err = odx_tok_grow(dev, tok, (void **)&tok->exts, &m->exts_cap, tok->nr_exts,
-			   tok->nr_exts + runs, sizeof(*tok->exts));
+			   tok->nr_exts + hweight_long(starts), sizeof(*tok->exts));
 	if (err)
 		goto out_uncharge;
 
-	for (k = 0; k < n; k++) {
-		struct odx_tok_ext *e = tok->nr_exts ? &tok->exts[tok->nr_exts - 1] : NULL;
-
-		if (!step[k])
+	memcpy(tok->pages + tok->pinned, step, got * sizeof(*step));
+	for (k = 0, at = tok->pinned; k < n; k += len) {
+		rest = present >> k;
+		if (!(rest & 1)) {
+			/* A hole up to the next present page, or to the end. */
+			len = rest ? __ffs(rest) : n - k;
 			continue;
-		if (!e || e->index + e->nr != first + k) {
+		}
+		/* Bits past @n are clear, so ~rest has a set bit by then. */
+		len = __ffs(~rest);
+		if (starts & BIT(k)) {
 			e = &tok->exts[tok->nr_exts++];
 			e->index = first + k;
 			e->nr = 0;
-			e->first = tok->pinned;
+			e->first = at;
+		} else {
+			e = &tok->exts[tok->nr_exts - 1];
 		}
-		e->nr++;
-		tok->pages[tok->pinned++] = step[k];
+		e->nr += len;
+		at += len;
 	}
+	tok->pinned += got;
 	return 0;
 
 out_uncharge:
@@ -418,9 +440,8 @@ out_uncharge:
 out_unreserve:
 	atomic_long_sub(got, &odx_token_pages);
 out_put:
-	for (k = 0; k < n; k++)
-		if (step[k])
-			odx_page_put(step[k]);
+	for (k = 0; k < got; k++)
+		odx_page_put(step[k]);
 	return err;
 }
 
@@ -428,16 +449,28 @@ out_put:
 static int odx_tok_pin(struct odx_source *dev, struct odx_tok *tok,
 		       const struct odx_span *spans, u32 nr)
 {
+	unsigned long since = 0, span_pages = 0, n;
 	struct odx_mint m = { };
-	unsigned long since = 0;
 	pgoff_t index;
 	u32 i;
 	int err;
 
+	/*
+	 * Size the page array once for what the token can pin at most: the pages
+	 * it spans, and no more than the store holds (holes cost nothing). Pages
+	 * written meanwhile grow it; what is left unused is given back at the end.
+	 */
+	for (i = 0; i < nr; i++)
+		span_pages += spans[i].last - spans[i].first + 1;
+	err = odx_tok_grow(dev, tok, (void **)&tok->pages, &m.pages_cap, 0,
+			   min(span_pages, odx_store_nr_pages(dev->store)),
+			   sizeof(*tok->pages));
+	if (err)
+		return err;
+
 	for (i = 0; i < nr; i++) {
 		for (index = spans[i].first; index <= spans[i].last; ) {
-			unsigned long n = min_t(u64, spans[i].last - index + 1, ODX_MINT_STEP);
-
+			n = min_t(u64, spans[i].last - index + 1, ODX_MINT_STEP);
 			err = odx_tok_pin_step(dev, tok, &m, index, n);
 			if (err)
 				return err;
@@ -451,7 +484,12 @@ static int odx_tok_pin(struct odx_source *dev, struct odx_tok *tok,
 			}
 		}
 	}
-	return 0;
+	err = odx_tok_trim(dev, tok, (void **)&tok->pages, &m.pages_cap, tok->pinned,
+			   sizeof(*tok->pages));
+	if (err)
+		return err;
+	return odx_tok_trim(dev, tok, (void **)&tok->exts, &m.exts_cap, tok->nr_exts,
+			    sizeof(*tok->exts));
 }
 
 /**

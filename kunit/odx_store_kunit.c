@@ -924,12 +924,13 @@ static void odx_store_share_pages_overlap_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 130UL, odx_store_nr_pages(s));
 }
 
-/* odx_store_get_pages_locked(): a token's pin of a run, holes included. */
+/* odx_store_get_pages_locked(): a token's pin of a run, holes left out. */
 static void odx_store_get_pages_locked_test(struct kunit *test)
 {
 	struct odx_store_ctx *ctx = test->priv;
 	struct odx_store *s = &ctx->store;
-	unsigned long i, nr = 140;
+	unsigned long i, got = 0, nr = 140;
+	DECLARE_BITMAP(present, 160);
 	struct page **pages;
 
 	store_fill(test, s, 10, nr, 17);
@@ -937,28 +938,38 @@ static void odx_store_get_pages_locked_test(struct kunit *test)
 						GFP_KERNEL));
 	pages = kunit_kcalloc(test, nr + 20, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
-	/* Slots 0-159: holes 0-9, 60-69 and 150-159. */
-	KUNIT_EXPECT_EQ(test, nr - 10, odx_store_get_pages_locked(s, 0, nr + 20, pages));
+	bitmap_fill(present, 160);
+	/* Slots 0-159: holes 0-9, 60-69 and 150-159; starts inside a group. */
+	KUNIT_EXPECT_EQ(test, nr - 10,
+			odx_store_get_pages_locked(s, 0, nr + 20, pages, present));
 	for (i = 0; i < nr + 20; i++) {
 		if (i < 10 || (i >= 60 && i < 70) || i >= 150) {
-			KUNIT_EXPECT_NULL_MSG(test, pages[i], "slot %lu", i);
+			KUNIT_EXPECT_FALSE_MSG(test, test_bit(i, present), "slot %lu", i);
 			continue;
 		}
-		KUNIT_EXPECT_PTR_EQ_MSG(test, pages[i], slot_page(s, i), "slot %lu", i);
+		KUNIT_EXPECT_TRUE_MSG(test, test_bit(i, present), "slot %lu", i);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, pages[got], slot_page(s, i), "slot %lu", i);
 		KUNIT_EXPECT_EQ_MSG(test, 2, slot_refs(s, i), "slot %lu", i);
+		got++;
 	}
-	/* Pinned like a token: a write copies first. */
+	KUNIT_EXPECT_EQ(test, nr - 10, got);
+	/* Pinned like a token: a write copies first (slot 59 is entry 49). */
 	memset(ctx->buf + 2 * PAGE_SIZE, 0x24, 4);
 	KUNIT_ASSERT_EQ(test, 0, odx_store_write(s, 60 * PAGE_SIZE - 2,
 						 ctx->buf + 2 * PAGE_SIZE, 4, GFP_KERNEL));
 	page_pattern(ctx->ref, 17, 59);
-	KUNIT_EXPECT_TRUE(test, !memcmp(page_address(pages[59]), ctx->ref, PAGE_SIZE));
+	KUNIT_EXPECT_TRUE(test, !memcmp(page_address(pages[49]), ctx->ref, PAGE_SIZE));
 	memset(ctx->ref + PAGE_SIZE - 2, 0x24, 2);
 	KUNIT_EXPECT_TRUE(test, store_holds(test, s, 59 * PAGE_SIZE, ctx->ref, PAGE_SIZE));
-	KUNIT_EXPECT_PTR_NE(test, pages[59], slot_page(s, 59));
-	unpin(pages, nr + 20);
+	KUNIT_EXPECT_PTR_NE(test, pages[49], slot_page(s, 59));
+	unpin(pages, got);
 	KUNIT_EXPECT_EQ(test, 1, slot_refs(s, 100));
 	KUNIT_EXPECT_EQ(test, nr - 10 + 1, odx_store_nr_pages(s));
+
+	/* A run of holes only: nothing, and every bit clear. */
+	bitmap_fill(present, 160);
+	KUNIT_EXPECT_EQ(test, 0UL, odx_store_get_pages_locked(s, 1000, 100, pages, present));
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(present, 100));
 }
 
 /* ---- Who may write a page in place: odx's share count and grace periods --- */
@@ -1120,14 +1131,13 @@ static void odx_store_share_saturated_test(struct kunit *test)
 {
 	struct odx_store_ctx *ctx = test->priv;
 	struct odx_store *a = &ctx->store, *b = &ctx->peer;
-	struct odx_share *share;
 	struct page *p, *pin;
 
 	store_fill(test, a, 6, 1, 51);
 	p = slot_page(a, 6);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	share = (struct odx_share *)page_private(p);
-	atomic_set(&share->count, ODX_SHARE_MAX);
+	/* The share count lives in page->private (odx_store.h). */
+	set_page_private(p, ODX_SHARE_MAX);
 
 	/* An offload write gets a copy of the bytes. */
 	KUNIT_EXPECT_EQ(test, 0, odx_store_share_page(b, 6, p));
@@ -1142,7 +1152,7 @@ static void odx_store_share_saturated_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, memcmp(page_address(pin), ctx->ref, PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, ODX_SHARE_MAX, odx_page_shares(p));
 
-	atomic_set(&share->count, 1);
+	set_page_private(p, 1);
 	odx_page_put(pin);
 	KUNIT_EXPECT_EQ(test, 1, slot_refs(a, 6));
 }

@@ -787,6 +787,58 @@ static void odx_tok_runs_test(struct kunit *test)
 	odx_token_put(tok);
 }
 
+/* Which pages odx_tok_runs_steps_test() writes: runs across steps and groups. */
+static bool runs_present(pgoff_t i)
+{
+	return i != 63 && i != 130 && i != 191 && i != 192 && (i < 200 || i >= 240) &&
+	       i != 250;
+}
+
+/*
+ * A token's runs where the mint's 64-page steps and the store's groups end: a
+ * run across several steps, holes at a step's first and last page, a run of
+ * holes longer than a step. Each page is looked up against a model.
+ */
+static void odx_tok_runs_steps_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range r = { 1 * 4096, 252 * 4096 };	/* pages 1-252 */
+	struct odx_offload_read_output out;
+	unsigned long nr, want, pinned = 0;
+	struct odx_tok *tok;
+	struct page **p;
+	pgoff_t i, j;
+
+	for (i = 0; i < 256; i++) {
+		if (!runs_present(i))
+			continue;
+		pattern(ctx->buf, 4096, i);
+		KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, i * 4096,
+							 ctx->buf, 4096, GFP_KERNEL));
+	}
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 0, &out));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->src.s, false, &tok));
+	/* Runs 1-62, 64-129, 131-190, 193-199, 240-249, 251-252. */
+	KUNIT_EXPECT_EQ(test, 6UL, tok->nr_exts);
+	for (i = 1; i <= 252; i++) {
+		pinned += runs_present(i);
+		/* The model: pages of the same kind from i on, within the token. */
+		for (j = i; j <= 252 && runs_present(j) == runs_present(i); j++)
+			;
+		want = !runs_present(i) && j > 252 ? ULONG_MAX : j - i;
+		p = odx_tok_lookup(tok, i, &nr);
+		KUNIT_EXPECT_EQ_MSG(test, runs_present(i), !!p, "page %lu", i);
+		KUNIT_EXPECT_EQ_MSG(test, want, nr, "page %lu", i);
+		if (p) {
+			pattern(ctx->ref, 4096, i);
+			KUNIT_EXPECT_EQ_MSG(test, 0, memcmp(page_address(*p), ctx->ref, 4096),
+					    "page %lu", i);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, pinned, tok->pinned);
+	odx_token_put(tok);
+}
+
 static void odx_tok_lifetime_test(struct kunit *test)
 {
 	struct tok_ctx *ctx = test->priv;
@@ -867,6 +919,7 @@ static struct kunit_case odx_token_cases[] = {
 	KUNIT_CASE(odx_tok_share_test),
 	KUNIT_CASE(odx_tok_account_test),
 	KUNIT_CASE(odx_tok_runs_test),
+	KUNIT_CASE(odx_tok_runs_steps_test),
 	KUNIT_CASE_SLOW(odx_tok_lifetime_test),
 	KUNIT_CASE(odx_tok_batches_test),
 	{}
