@@ -11,10 +11,10 @@
 #   not ok 2 NAME
 #   ok 3 NAME # SKIP reason       (a skip always says why)
 #
-# Around every case the kernel log is checked: a splat (the pattern below, the
-# same for every suite: BUG, WARNING, KASAN, UBSAN, oops, hung tasks, stalls,
-# refcount and list corruption, kmemleak reports) fails the case it happened
-# in. Every suite ends with two cases of its own: kernel_log_clean (nothing in
+# Around every case the kernel log is checked: a splat (ODX_SPLAT, from
+# tests/lib/splat.sh, the one pattern scripts/odx-vm uses too: BUG, WARNING,
+# KASAN, UBSAN, oops, hung tasks, stalls, refcount and list corruption, kmemleak
+# reports) fails the case it happened in. Every suite ends with two cases of its own: kernel_log_clean (nothing in
 # the kernel log since the suite began, between cases included) and kmemleak
 # (a scan after the last unload; a SKIP with the reason on kernels without
 # kmemleak). Exit status 0 iff no case failed.
@@ -50,7 +50,9 @@
 
 set -u -o pipefail
 
-CHECK_SPLAT='(BUG: |WARNING: |UBSAN: |KASAN: |kernel BUG at|Oops|general protection fault|Kernel panic|INFO: task .* blocked for more than|INFO: .*detected stall|cut here|refcount_t:|list_(add|del) corruption|kmemleak: .*new suspected)'
+# The kernel splat pattern, ODX_SPLAT: one definition, shared with scripts/odx-vm.
+# shellcheck source=splat.sh
+. "${BASH_SOURCE[0]%/*}/splat.sh"
 CHECK_CASE_TIMEOUT=${ODX_CASE_TIMEOUT:-600}
 
 _c_kind=() _c_name=() _c_args=()
@@ -135,7 +137,7 @@ pass_load() {	# pass_load CASE PASS ARGS...
 
 pass_unload() { _c_add unload "$1"; }
 
-t_do() { _c_add do "-" "$@"; }
+t_do() { _c_add "do" "-" "$@"; }
 
 # A kselftest-harness program whose cases share its setup: one run for all the
 # selected ones (-t NAME each), ENV (NAME=VALUE...) in its environment.
@@ -366,9 +368,9 @@ _c_klog_splat() {	# _c_klog_splat NAME [CASE]: 1 (and diagnostics) if the kernel
 	# A program's case: the kernel log up to its verdict, taken as it came.
 	text=${_c_klog_v[${2:-.}]:-}
 	text=${text:+$text$'\n'}$_c_klog_new
-	[[ $text =~ $CHECK_SPLAT ]] || return 0
+	[[ $text =~ $ODX_SPLAT ]] || return 0
 	diag "the kernel logged a splat during $1:"
-	printf '%s\n' "$text" | grep -E -A 30 "$CHECK_SPLAT" | head -n 60 | sed 's/^/# /'
+	printf '%s\n' "$text" | grep -E -A 30 "$ODX_SPLAT" | head -n 60 | sed 's/^/# /'
 	[ -n "$_c_splat_first" ] || _c_splat_first=$1
 	return 1
 }
@@ -408,7 +410,7 @@ _c_run_prog() {	# _c_run_prog TIMEOUT CMD...
 	_c_klog_v=()
 	if declare -F "$1" >/dev/null; then
 		# A function of the suite's (with what it uses exported), under timeout.
-		export -f "$1" diag
+		export -f "${1?}" diag
 		export BIN CHECK_SELECTED CHECK_W
 		set -- bash -c '"$@"' "$1" "$@"
 	fi
@@ -475,7 +477,7 @@ _c_run_harness() {	# _c_run_harness NAME PROG CASE
 # A batch runs once, at its first case; its other cases take their verdicts.
 _c_batch_ran=
 _c_run_batch() {	# _c_run_batch NAME BATCH CASE TIMEOUT CMD...
-	local name=$1 batch=$2 c=$3 tmo=$4 v rc i sel= reason=
+	local name=$1 batch=$2 c=$3 tmo=$4 v rc i sel='' reason=''
 	shift 4
 	if [ "$_c_batch_ran" != "$batch" ]; then
 		_c_batch_ran=$batch
@@ -532,9 +534,9 @@ _c_run_sh() {	# _c_run_sh NAME CMD...
 _c_end_cases() {
 	local kml=/sys/kernel/debug/kmemleak
 	_c_klog_take
-	if [ -n "$_c_splat_first" ] || grep -Eq "$CHECK_SPLAT" "$CHECK_W/klog"; then
+	if [ -n "$_c_splat_first" ] || grep -Eq "$ODX_SPLAT" "$CHECK_W/klog"; then
 		diag "the kernel logged a splat${_c_splat_first:+, first during $_c_splat_first}"
-		grep -E -A 10 "$CHECK_SPLAT" "$CHECK_W/klog" | head -n 30 | sed 's/^/# /'
+		grep -E -A 10 "$ODX_SPLAT" "$CHECK_W/klog" | head -n 30 | sed 's/^/# /'
 		_c_result kernel_log_clean 1
 	else
 		_c_result kernel_log_clean 0
@@ -564,7 +566,7 @@ check_run() {
 	echo "KTAP version 1"
 	local n=0
 	for i in "${!_c_kind[@]}"; do
-		[ "${_c_kind[$i]}" = do ] || n=$((n + 1))
+		[ "${_c_kind[$i]}" = "do" ] || n=$((n + 1))
 	done
 	echo "1..$((n + 2))"
 	diag "odx $CHECK_SUITE suite on $(uname -r) (ODX_KERNEL=${ODX_KERNEL:-?}), module $ODX_BUILD/odx.ko${BIN:+, programs in $BIN}"
