@@ -18,7 +18,7 @@ case "${1:-}" in
 	else
 		suites+=("token:\"\$top/tests/token/run.sh\"")
 	fi
-	suites+=("odxctl:legacy \"\$top/tests/odxctl/run.sh\"")
+	suites+=("odxctl:\"\$top/tests/odxctl/run.sh\"")
 	suites+=("scsi:\"\$top/tests/scsi/run.sh\"")
 	;;
 *)
@@ -28,17 +28,6 @@ case "${1:-}" in
 	suites+=("hardening:\"\$top/tests/hardening/run.sh\"")
 	;;
 esac
-
-# A suite that prints "ok - NAME" lines, as KTAP (its plan last).
-legacy() {
-	"$@" | awk '
-		/^ok - / { n++; print "ok " n " " substr($0, 6); next }
-		/^not ok - / { n++; print "not ok " n " " substr($0, 10); next }
-		/^#/ { print; next }
-		{ print "# " $0 }
-		END { print "1.." n + 0 }'
-	return "${PIPESTATUS[0]}"
-}
 
 echo "KTAP version 1"
 echo "1..${#suites[@]}"

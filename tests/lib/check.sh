@@ -27,6 +27,9 @@
 #   check_abort NAME MESSAGE          the suite cannot run: one failed case
 #   pass_load CASE PASS ARGS...       a case: load odx for pass PASS (check_load)
 #   pass_unload CASE                  a case: unload it (check_unload)
+#   pass_sh CASE CMD...               a case that sets the pass up (e.g. cfs_devs):
+#                                     runs whatever PATTERN says, like a load;
+#                                     the cases after it run only if it passed
 #   case_prefix PREFIX                names of the following cases start with it
 #   t_sh NAME CMD...                  a case: CMD in this shell; 0 ok, 4 skip
 #                                     (after `skip REASON`), else not ok
@@ -47,6 +50,18 @@
 # define check_after_load, which runs after every successful load.
 #
 # In the suites' shell cases: diag TEXT (a "# " line per line), skip REASON.
+#
+# Devices with settings of their own, made in configfs (the null_blk way), so
+# that a suite varies a per-device setting without reloading the module:
+#   cfs_dev NAME INDEX [ATTR=VALUE...]   /dev/odxINDEX from /sys/kernel/config/odx/NAME
+#   cfs_devs NAME N [ATTR=VALUE...]      /dev/odx0 ... odx(N-1) so made (NAME-0 ...),
+#                                        in place of the devices there were
+#   cfs_dev_remove NAME...               power off, rmdir
+#   check_odxctl                         $ODXCTL: odxctl for the suite (cfs_devs
+#                                        uses it to remove module-made devices)
+#
+# List mode: ODX_CHECK_LIST=1 prints the plan's case names, one a line, and runs
+# nothing (outside the guest too).
 
 set -u -o pipefail
 
@@ -54,6 +69,10 @@ set -u -o pipefail
 # shellcheck source=splat.sh
 . "${BASH_SOURCE[0]%/*}/splat.sh"
 CHECK_CASE_TIMEOUT=${ODX_CASE_TIMEOUT:-600}
+# (List mode runs anywhere: the project is where this file is.)
+if [ "${ODX_CHECK_LIST:-}" = 1 ] && [ -z "${ODX_TOP:-}" ]; then
+	ODX_TOP=$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)
+fi
 
 _c_kind=() _c_name=() _c_args=()
 _c_prefix=
@@ -95,7 +114,9 @@ check_suite() {	# check_suite NAME [PATTERN]
 	trap "rm -rf '$CHECK_W'" EXIT
 	_c_setup_err=
 	# Never load modules outside the odx guest (scripts/guest-init boots with odx.out=).
-	if ! grep -q 'odx\.out=' /proc/cmdline 2>/dev/null; then
+	if [ "${ODX_CHECK_LIST:-}" = 1 ]; then
+		diag() { :; }
+	elif ! grep -q 'odx\.out=' /proc/cmdline 2>/dev/null; then
 		_c_setup_err="not inside the odx guest: run it through scripts/odx-vm"
 	elif [ -z "${ODX_TOP:-}" ] || [ ! -d "$ODX_TOP/tests" ]; then
 		_c_setup_err="ODX_TOP is not set or has no tests/"
@@ -136,6 +157,12 @@ pass_load() {	# pass_load CASE PASS ARGS...
 }
 
 pass_unload() { _c_add unload "$1"; }
+
+pass_sh() {	# pass_sh CASE CMD...
+	local name=$1
+	shift
+	_c_add pass "$name" "$@"
+}
 
 t_do() { _c_add "do" "-" "$@"; }
 
@@ -262,6 +289,98 @@ check_unload() {	# 0 when odx is gone
 }
 
 # ---------------------------------------------------------------------------
+# odxctl, and devices made in configfs.
+
+# ODXCTL: $ODXCTL_TEST_BIN when set (as it is), else build/tools/odxctl when it
+# is up to date, else odxctl built into the suite's directory.
+check_odxctl() {
+	local out
+	ODXCTL=$ODX_TOP/build/tools/odxctl
+	if [ -n "${ODXCTL_TEST_BIN:-}" ]; then
+		ODXCTL=$ODXCTL_TEST_BIN
+	elif [ "${ODX_CHECK_LIST:-}" != 1 ] && command -v make >/dev/null 2>&1 &&
+	     command -v gcc >/dev/null 2>&1 && ! make -q -C "$ODX_TOP/tools" >/dev/null 2>&1; then
+		diag "odxctl missing or stale in build/tools: building into $CHECK_W/tools"
+		out=$(make -s -C "$ODX_TOP/tools" OUT="$CHECK_W/tools" 2>&1) ||
+			check_abort build "$out"
+		ODXCTL=$CHECK_W/tools/odxctl
+	fi
+	[ -x "$ODXCTL" ] || check_abort build "no odxctl at $ODXCTL (run make -C tools on the host)"
+}
+
+CHECK_CFS=/sys/kernel/config/odx
+
+_c_wait_node() {	# _c_wait_node PATH 1|0: PATH is a block device (1) or gone (0)
+	local i
+	for ((i = 0; i < 50; i++)); do
+		if [ -b "$1" ]; then [ "$2" = 1 ] && return 0; else [ "$2" = 0 ] && return 0; fi
+		_c_nap 0.1
+	done
+	return 1
+}
+
+# /dev/odxINDEX from configfs directory NAME: 64 MiB unless size_mb= says
+# otherwise, the attributes written in order before power=1 (README, configfs).
+cfs_dev() {	# cfs_dev NAME INDEX [ATTR=VALUE...]
+	local name=$1 d=$CHECK_CFS/$1 idx=$2 a err
+	shift 2
+	if [ ! -d "$CHECK_CFS" ]; then
+		diag "no $CHECK_CFS: configfs is not mounted, or odx has no configfs support"
+		return 1
+	fi
+	if ! err=$(mkdir "$d" 2>&1); then
+		diag "mkdir $d: $err"
+		return 1
+	fi
+	for a in size_mb=64 index="$idx" "$@" power=1; do
+		if ! err=$( { echo "${a#*=}" >"$d/${a%%=*}"; } 2>&1); then
+			diag "$d: cannot write ${a#*=} to ${a%%=*}: $err"
+			return 1
+		fi
+	done
+	if ! _c_wait_node "/dev/odx$idx" 1; then
+		diag "/dev/odx$idx did not appear after power=1 in $d"
+		return 1
+	fi
+	diag "configfs $name: /dev/odx$idx${*:+ with $*}"
+}
+
+cfs_dev_remove() {	# cfs_dev_remove NAME...
+	local d idx err rc=0
+	for d in "$@"; do
+		d=$CHECK_CFS/$d
+		idx=$(<"$d/index") || { rc=1; continue; }
+		if ! err=$( { echo 0 >"$d/power"; } 2>&1) || ! err=$(rmdir "$d" 2>&1); then
+			diag "removing $d: $err"
+			rc=1
+		elif ! _c_wait_node "/dev/odx$idx" 0; then
+			diag "/dev/odx$idx is still there after power=0 and rmdir $d"
+			rc=1
+		fi
+	done
+	return "$rc"
+}
+
+# The devices at 0 ... N-1 go (a configfs one through its directory, any other
+# through /dev/odx-control with odxctl remove); configfs makes new ones there.
+cfs_devs() {	# cfs_devs NAME N [ATTR=VALUE...]
+	local name=$1 n=$2 i d out
+	shift 2
+	for ((i = 0; i < n; i++)); do
+		for d in "$CHECK_CFS"/*/; do
+			d=${d%/}
+			[ -d "$d" ] && [ "$(<"$d/power")" = 1 ] && [ "$(<"$d/index")" = "$i" ] &&
+				{ cfs_dev_remove "${d##*/}" || return 1; }
+		done
+		if [ -e "/sys/block/odx$i" ] && ! out=$("$ODXCTL" remove "$i" 2>&1); then
+			diag "odxctl remove $i: $out"
+			return 1
+		fi
+		cfs_dev "$name-$i" "$i" "$@" || return 1
+	done
+}
+
+# ---------------------------------------------------------------------------
 # Running
 
 _c_num=0
@@ -375,8 +494,9 @@ _c_klog_splat() {	# _c_klog_splat NAME [CASE]: 1 (and diagnostics) if the kernel
 	return 1
 }
 
-_c_result() {	# _c_result NAME 0|1|4 [SKIP REASON]
+_c_result() {	# _c_result NAME 0|1|4 [SKIP REASON]; _c_last: that verdict
 	_c_num=$((_c_num + 1))
+	_c_last=$2
 	case "$2" in
 	0) echo "ok $_c_num $1" ;;
 	4) echo "ok $_c_num $1 # SKIP $3" ;;
@@ -563,6 +683,13 @@ _c_end_cases() {
 
 check_run() {
 	local i kind name start=$SECONDS t0
+	if [ "${ODX_CHECK_LIST:-}" = 1 ]; then
+		for i in "${!_c_kind[@]}"; do
+			[ "${_c_kind[$i]}" = "do" ] || echo "${_c_name[$i]}"
+		done
+		printf '%s\n' kernel_log_clean kmemleak
+		return 0
+	fi
 	echo "KTAP version 1"
 	local n=0
 	for i in "${!_c_kind[@]}"; do
@@ -594,6 +721,12 @@ check_run() {
 			else
 				_c_finish "$name" 1
 			fi
+			continue
+			;;
+		pass)
+			CHECK_PASS_OK=0
+			_c_run_sh "$name" "$@"
+			[ "$_c_last" != 0 ] || CHECK_PASS_OK=1
 			continue
 			;;
 		unload)

@@ -1,85 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Guest tests of odxctl, the odx command-line tool. Runs INSIDE the guest, as root:
+# Guest tests of odxctl, the odx command-line tool, on the one runner
+# (tests/lib/check.sh). Runs INSIDE the guest, as root:
 #
 #   make -C tools && scripts/odx-vm --kernel debian-6.12 -- tests/odxctl/run.sh [PATTERN]
 #
 # Needs ODX_BUILD (the directory with odx.ko for the running kernel) and ODX_TOP
 # (the project). odxctl comes from $ODX_TOP/build/tools/odxctl (make -C tools on
 # the host); when it is missing or older than its sources and the guest has make
-# and gcc, it is rebuilt into /tmp. ODXCTL_TEST_BIN=PATH tests that binary instead
-# (as is: no rebuild). PATTERN (a grep -E regex) runs only the matching tests
-# (module loads and unloads always run).
+# and gcc, it is rebuilt into the suite's directory. ODXCTL_TEST_BIN=PATH tests
+# that binary instead (as is: no rebuild). PATTERN (a grep -E regex) runs only
+# the matching tests (module loads and unloads, and the configfs devices, always
+# run).
 #
-# Passes, each a fresh module load:
-#   default   nr_devices=2 size_mb=64: every subcommand, data checks, errors, JSON
-#   limits    ... max_token_bytes=1048576 max_transfer_bytes=262144: copies that
-#             need several tokens and writes, truncation, overlapping copies
+# no_module first, without odx; then one module load (nr_devices=2 size_mb=64):
+#   default   odx0 and odx1 of the load: every subcommand, data checks, errors,
+#             JSON
+#   limits    odx0 and odx1 made again in configfs (tests/lib/check.sh:
+#             cfs_devs) with max_token_bytes=1048576 max_transfer_bytes=262144:
+#             copies that need several tokens and writes, truncation,
+#             overlapping copies
 #
-# Prints exactly one "ok - NAME" or "not ok - NAME" line per test; everything else
-# is a "# " diagnostic. Exits 0 iff every test passed.
-set -u -o pipefail
+# Prints KTAP (tests/lib/check.sh): one result per test, a plan first. Exits 0
+# iff every test passed.
+. "$(dirname "$0")/../lib/check.sh"
 
 BASE_ARGS=(nr_devices=2 size_mb=64)
-LIMIT_ARGS=(max_token_bytes=1048576 max_transfer_bytes=262144)
+LIMIT_SETTINGS=(max_token_bytes=1048576 max_transfer_bytes=262144)
 CMD_TIMEOUT=${ODXCTL_TEST_TIMEOUT:-300}
-PATTERN=${1:-}
 MiB=1048576
 
-failed=0
-total=0
-nfail=0
-failed_names=()
-
-diag() {
-	local line
-	while IFS= read -r line; do
-		printf '# %s\n' "$line"
-	done <<< "$*"
-}
-
-result() {	# result NAME 0|1
-	total=$((total + 1))
-	if [ "$2" = 0 ]; then
-		echo "ok - $1"
-	else
-		echo "not ok - $1"
-		failed=1
-		nfail=$((nfail + 1))
-		failed_names+=("$1")
-	fi
-}
-
-if [ -z "${ODX_TOP:-}" ] || [ ! -f "$ODX_TOP/tools/odxctl/main.c" ]; then
-	diag "ODX_TOP is not set or has no tools/odxctl/main.c"
-	result setup 1
-	exit 1
-fi
-if [ -z "${ODX_BUILD:-}" ] || [ ! -f "$ODX_BUILD/odx.ko" ]; then
-	diag "no odx.ko in ODX_BUILD='${ODX_BUILD:-}'"
-	result setup 1
-	exit 1
-fi
-
-W=$(mktemp -d /tmp/odxctl-test.XXXXXX)
-ODXCTL=$ODX_TOP/build/tools/odxctl
-if [ -n "${ODXCTL_TEST_BIN:-}" ]; then
-	ODXCTL=$ODXCTL_TEST_BIN
-elif command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 &&
-   ! make -q -C "$ODX_TOP/tools" >/dev/null 2>&1; then
-	diag "odxctl missing or stale in build/tools: building into $W/bin"
-	if ! out=$(make -s -C "$ODX_TOP/tools" OUT="$W/bin" 2>&1); then
-		diag "$out"
-		result build 1
-		exit 1
-	fi
-	ODXCTL=$W/bin/odxctl
-fi
-if [ ! -x "$ODXCTL" ]; then
-	diag "no odxctl at $ODXCTL (run make -C tools on the host)"
-	result build 1
-	exit 1
-fi
+check_suite odxctl "${1:-}"
+[ -f "$ODX_TOP/tools/odxctl/main.c" ] || check_abort setup "$ODX_TOP has no tools/odxctl/main.c"
+W=$CHECK_W
+check_odxctl
 for tool in insmod rmmod blockdev python3 cmp dd timeout; do
 	command -v "$tool" >/dev/null 2>&1 || diag "warning: $tool is missing"
 done
@@ -243,73 +197,7 @@ cnt() {	# cnt odxN COUNTER
 }
 
 # ---------------------------------------------------------------------------
-# Module passes.
-
-loaded=0
-pass_ok=0
-load() {	# load PASS ARGS...
-	local pass=$1 out
-	shift
-	pass_ok=0
-	if ! out=$(insmod "$ODX_BUILD/odx.ko" "$@" 2>&1); then
-		diag "insmod odx.ko $*: $out"
-		dmesg 2>/dev/null | tail -n 5 | sed 's/^/# dmesg: /'
-		result "module_load_$pass" 1
-		return 1
-	fi
-	loaded=1
-	for _ in $(seq 50); do
-		[ -b /dev/odx0 ] && [ -b /dev/odx1 ] && [ -c /dev/odx-control ] && break
-		sleep 0.1
-	done
-	if ! [ -b /dev/odx0 ] || ! [ -b /dev/odx1 ] || ! [ -c /dev/odx-control ]; then
-		diag "device nodes did not appear after insmod $*"
-		result "module_load_$pass" 1
-		return 1
-	fi
-	diag "pass $pass: insmod odx.ko $*"
-	pass_ok=1
-	result "module_load_$pass" 0
-}
-
-unload() {	# unload PASS
-	local out rc=1
-	[ "$loaded" = 1 ] || return 0
-	for _ in 1 2 3 4 5; do
-		if out=$(rmmod odx 2>&1); then
-			rc=0
-			break
-		fi
-		sleep 1
-	done
-	pass_ok=0
-	if [ "$rc" != 0 ]; then
-		diag "rmmod odx: $out"
-	else
-		loaded=0
-	fi
-	result "module_unload_$1" "$rc"
-	return "$rc"
-}
-
-run() {	# run NAME: run t_NAME and print its verdict
-	local name=$1
-	[ -z "$PATTERN" ] || echo "$name" | grep -Eq -- "$PATTERN" || return 0
-	if [ "$pass_ok" != 1 ]; then
-		diag "$name: cannot run, the module did not load for this pass"
-		result "$name" 1
-		return
-	fi
-	if "t_$name"; then
-		result "$name" 0
-	else
-		dmesg 2>/dev/null | tail -n 3 | sed 's/^/# dmesg: /'
-		result "$name" 1
-	fi
-}
-
-# ---------------------------------------------------------------------------
-# Tests, pass "default": /dev/odx0 and /dev/odx1, 64 MiB, 512-byte blocks.
+# Tests on the devices of the load: /dev/odx0 and /dev/odx1, 64 MiB, 512-byte blocks.
 
 t_help() {
 	local c
@@ -736,7 +624,7 @@ t_create_remove() {
 }
 
 # ---------------------------------------------------------------------------
-# Tests, pass "limits": a token covers 1 MiB at most, a write copies 256 KiB.
+# Tests on the limits devices: a token covers 1 MiB at most, a write copies 256 KiB.
 
 t_copy_multi_token() {
 	local minted
@@ -796,56 +684,30 @@ t_copy_overlap() {
 }
 
 # ---------------------------------------------------------------------------
-
-start=$(date +%s)
-diag "odxctl tests on $(uname -r) (ODX_KERNEL=${ODX_KERNEL:-?}), odxctl at $ODXCTL"
-if [ -d /sys/module/odx ]; then
-	diag "odx was loaded before the suite: unloading it"
-	rmmod odx || { result setup 1; exit 1; }
-fi
-
 # Without the module.
+
 run_nomod() {
 	x list && expect 4 'the odx module is not loaded' || return 1
 	x list --json && json_error 4 || return 1
 	x info /dev/odx0 && expect 4 'no device /dev/odx0: the odx module is not loaded' || return 1
-	x create && expect 4 'the odx module is not loaded' || return 1
+	x create && expect 4 'the odx module is not loaded'
 }
-if [ -z "$PATTERN" ] || echo no_module | grep -Eq -- "$PATTERN"; then
-	if run_nomod; then result no_module 0; else result no_module 1; fi
-fi
 
-load default "${BASE_ARGS[@]}"
-run help
-run usage_errors
-run list
-run info
-run token_write_file
-run token_write_hex
-run token_ranges
-run token_point_in_time
-run token_json
-run release
-run revoke
-run zero
-run copy
-run range_errors
-run device_errors
-run token_errors
-run json_commands
-run read_only
-run create_remove
-unload default
+tests() {	# tests NAME...: shell cases t_NAME
+	local n
+	for n in "$@"; do
+		t_sh "$n" "t_$n"
+	done
+}
 
-load limits "${BASE_ARGS[@]}" "${LIMIT_ARGS[@]}"
-run copy_multi_token
-run limits_truncation
-run copy_overlap
-unload limits
+t_sh no_module run_nomod
+pass_load module_load_default default "${BASE_ARGS[@]}"
+tests help usage_errors list info token_write_file token_write_hex token_ranges \
+	token_point_in_time token_json release revoke zero copy range_errors device_errors \
+	token_errors json_commands read_only create_remove
+pass_sh limits_devices cfs_devs limits 2 "${LIMIT_SETTINGS[@]}"
+tests copy_multi_token limits_truncation copy_overlap
+pass_sh limits_devices_removed cfs_dev_remove limits-0 limits-1
+pass_unload module_unload_default
 
-rm -rf "$W"
-diag "$((total - nfail)) of $total passed in $(( $(date +%s) - start )) s"
-if [ "$failed" != 0 ]; then
-	diag "failed: ${failed_names[*]}"
-fi
-exit "$failed"
+check_run

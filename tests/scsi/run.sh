@@ -13,25 +13,34 @@
 # PATTERN (a grep -E regex) runs only the matching cases (module loads and
 # unloads always run).
 #
-# Passes, each a fresh module load (rmmod must succeed after each):
-#   default   nr_devices=2 size_mb=64: sg3_utils decoding, ddpt ODX copies (full,
-#             offsets, same device, overlapping, rtf= split, rtype=zero, tokens
-#             shared with odxctl both ways), ddpt pass-through copies, every
-#             sg_odx case but the limits ones, libiscsi's iscsi-test-cu
-#             (iscsi-test-cu.sh: iscsi.FAMILY cases)
-#   limits    ... max_token_bytes=1M max_tokens=8 max_ranges=8 default_ttl_ms=2000
-#             max_ttl_ms=60000: VPD 0x8F follows the parameters, ddpt copies that
-#             need several tokens, max_tokens, truncation, default expiry
-#   bs4096    ... block_size=4096: READ CAPACITY, VPD, ddpt and sg_odx copies
-# Cases of the later passes are named PASS.NAME.
+# One module load (nr_devices=2 size_mb=64) for the per-device settings, which
+# devices made in configfs vary (tests/lib/check.sh: cfs_devs makes odx0 and
+# odx1 again, so every case keeps its devices); a second load for the
+# module-wide limits, module parameters read-only while odx is loaded:
+#   default        the devices of the load: sg3_utils decoding, ddpt ODX copies
+#                  (full, offsets, same device, overlapping, rtf= split,
+#                  rtype=zero, tokens shared with odxctl both ways), ddpt
+#                  pass-through copies, every sg_odx case but the limits ones,
+#                  libiscsi's iscsi-test-cu (iscsi-test-cu.sh: iscsi.FAMILY cases)
+#   limits         configfs devices with max_token_bytes=1M max_ranges=8: VPD 0x8F
+#                  follows the settings, ddpt copies that need several tokens,
+#                  too many ranges, truncation
+#   bs4096         configfs devices with block_size=4096: READ CAPACITY, VPD,
+#                  ddpt and sg_odx copies
+#   module_limits  a load with max_tokens=8 default_ttl_ms=2000 max_ttl_ms=60000:
+#                  VPD 0x8F follows them, max_tokens, the maximum inactivity
+#                  timeout, default expiry
+# Cases of the later passes are named PASS.NAME. sg_odx reads the settings of
+# configfs-made devices from the directory $ODX_SG_SETTINGS names.
 #
 # Prints KTAP (tests/lib/check.sh): one result per case, a plan first. Exits 0
 # iff every case passed. A case that cannot run is a failure.
 . "$(dirname "$0")/../lib/check.sh"
 
 BASE_ARGS=(nr_devices=2 size_mb=64)
-LIMIT_ARGS=(max_token_bytes=1048576 max_tokens=8 max_ranges=8 default_ttl_ms=2000
-	    max_ttl_ms=60000)
+# Per-device settings (configfs), and module-wide limits (module parameters).
+LIMIT_SETTINGS=(max_token_bytes=1048576 max_ranges=8)
+MODULE_LIMIT_ARGS=(max_tokens=8 default_ttl_ms=2000 max_ttl_ms=60000)
 CMD_TIMEOUT=${ODX_SCSI_TIMEOUT:-300}
 MiB=1048576
 MAX_DXFER=$((8 * MiB))
@@ -40,16 +49,7 @@ src=${ODX_TOP:-}/tests/scsi
 check_suite scsi "${1:-}"
 W=$CHECK_W
 check_programs scsi
-ODXCTL=$ODX_TOP/build/tools/odxctl
-if command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 &&
-   ! make -q -C "$ODX_TOP/tools" >/dev/null 2>&1; then
-	diag "odxctl missing or stale in build/tools: building into $W/tools"
-	if out=$(make -s -C "$ODX_TOP/tools" OUT="$W/tools" 2>&1); then
-		ODXCTL=$W/tools/odxctl
-	else
-		diag "$out"
-	fi
-fi
+check_odxctl
 
 for tool in insmod rmmod blockdev timeout dd cmp sg_inq sg_vpd sg_readcap sg_turs \
 	    sg_opcodes sg_modes sg_raw sg_wr_mode ddpt; do
@@ -149,6 +149,10 @@ eq() {
 }
 
 param() { cat "/sys/module/odx/parameters/$1"; }
+# A per-device setting of odx0 and odx1: from their configfs directory when
+# they were made there ($ODX_SG_SETTINGS, which sg_odx reads too), else the
+# module parameter.
+setting() { cat "${ODX_SG_SETTINGS:-/sys/module/odx/parameters}/$1"; }
 live() { cat /sys/class/misc/odx-control/tokens_live; }
 minted() {
 	echo $(( $(cat /sys/block/odx0/odx/tokens_minted) + $(cat /sys/block/odx1/odx/tokens_minted) ))
@@ -319,14 +323,14 @@ t_sg_vpd_di() {
 t_sg_vpd_tpc() {
 	local bsz mtb mxb lim
 	bsz=$BS
-	mtb=$(param max_token_bytes)
-	mxb=$(param max_transfer_bytes)
+	mtb=$(setting max_token_bytes)
+	mxb=$(setting max_transfer_bytes)
 	lim=$(( (mtb < mxb ? mtb : mxb) / bsz ))
 	x sg_vpd -p tpc /dev/odx0
 	clean || return 1
 	has 'Block Device ROD Token Limits' || return 1
 	eq "maximum range descriptors" "$(field 'Maximum range descriptors')" \
-		"$(param max_ranges)" || return 1
+		"$(setting max_ranges)" || return 1
 	eq "maximum inactivity timeout" "$(field 'Maximum inactivity timeout')" \
 		$(( $(param max_ttl_ms) / 1000 )) || return 1
 	eq "default inactivity timeout" "$(field 'Default inactivity timeout')" \
@@ -535,7 +539,7 @@ t_ddpt_no_quirk() {
 # Larger than max_token_bytes (limits pass): several tokens.
 t_ddpt_odx_multi_token() {
 	local m0 m1 n want mtb
-	mtb=$(param max_token_bytes)
+	mtb=$(setting max_token_bytes)
 	n=$((5 * MiB / BS + 7))
 	want=$(( (n * BS + mtb - 1) / mtb ))
 	m0=$(minted)
@@ -552,7 +556,7 @@ t_ddpt_odx_multi_token() {
 # rtf= split: populate to a file, then write from it in a second ddpt.
 t_ddpt_rtf_split() {
 	local n sk se l0 ntok mtb
-	mtb=$(param max_token_bytes)
+	mtb=$(setting max_token_bytes)
 	n=$((3 * MiB / BS + MiB / 2 / BS + 1))
 	sk=$((4 * MiB / BS + 1))
 	se=$((9 * MiB / BS + 17))
@@ -709,14 +713,27 @@ check_after_load() {
 	diag "logical block size $BS"
 }
 
+# odx0 and odx1 made again in configfs (directories NAME-0 and NAME-1) with
+# settings of their own, the settings sg_odx and setting() read.
+devices() {	# devices NAME ATTR=VALUE...
+	local name=$1
+	shift
+	cfs_devs "$name" 2 "$@" || return 1
+	export ODX_SG_SETTINGS=$CHECK_CFS/$name-0
+	check_after_load
+}
+
+devices_removed() {	# devices_removed NAME
+	cfs_dev_remove "$1-0" "$1-1" || return 1
+	unset ODX_SG_SETTINGS
+}
+
 sh_cases() {	# sh_cases NAME...: shell cases t_NAME
 	local n
 	for n in "$@"; do
 		t_sh "$n" "t_$n"
 	done
 }
-
-LIMIT_C=(max_tokens pt_truncated wut_expired_default)
 
 # Pass 1: defaults.
 pass_load module_load_default default "${BASE_ARGS[@]}"
@@ -727,8 +744,9 @@ sh_cases ddpt_odx_1m ddpt_odx_odd ddpt_odx_same_device ddpt_odx_overlap ddpt_odx
 	ddpt_rtf_split ddpt_rtype_zero ddpt_no_quirk ddpt_token_to_odxctl odxctl_token_to_ddpt \
 	ddpt_pt_copy ddpt_pt_copy16 ddpt_pt_file
 t_do ddpt_quirk N
+# All sg_odx cases but those of the limits devices and the module_limits pass.
 c_names=$(harness_list "$BIN/sg_odx")
-for l in "${LIMIT_C[@]}" mode_select_dsense; do
+for l in max_tokens pt_truncated wut_expired_default mode_select_dsense; do
 	c_names=$(echo "$c_names" | grep -vx -- "$l")
 done
 # shellcheck disable=SC2086
@@ -739,22 +757,20 @@ t_harness_only sg_odx mode_select_dsense
 # Last: it writes all over odx0. libiscsi's conformance suite: one case per
 # family odx supports, one for the rest.
 t_batch 1800 "$("$src/iscsi-test-cu.sh" --list)" "$src/iscsi-test-cu.sh" /dev/odx0
-pass_unload module_unload_default
 
-# Pass 2: small limits.
+# Small per-device limits.
 case_prefix limits.
-pass_load module_load_limits limits "${BASE_ARGS[@]}" "${LIMIT_ARGS[@]}"
+pass_sh limits_devices devices limits "${LIMIT_SETTINGS[@]}"
 sh_cases sg_vpd_tpc
 t_do ddpt_quirk Y
 sh_cases ddpt_odx_multi_token ddpt_rtf_split ddpt_odx_1m
 t_do ddpt_quirk N
-t_harness_only sg_odx inquiry_vpd8f pt_too_many_ranges wut_too_many_ranges pt_ito_too_large \
-	max_tokens pt_truncated wut_expired_default
-pass_unload module_unload_limits
+t_harness_only sg_odx inquiry_vpd8f pt_too_many_ranges wut_too_many_ranges pt_truncated
+pass_sh limits_devices_removed devices_removed limits
 
-# Pass 3: 4096-byte logical blocks.
+# 4096-byte logical blocks.
 case_prefix bs4096.
-pass_load module_load_bs4096 bs4096 "${BASE_ARGS[@]}" block_size=4096
+pass_sh bs4096_devices devices bs4096 block_size=4096
 sh_cases sg_readcap sg_vpd_tpc sg_vpd_bl
 t_do ddpt_quirk Y
 sh_cases ddpt_odx_1m ddpt_odx_odd ddpt_odx_same_device ddpt_rtf_split ddpt_pt_copy \
@@ -763,6 +779,14 @@ t_do ddpt_quirk N
 t_harness_only sg_odx readcap inquiry_vpd8f inquiry_vpdb0 sgio_dxfer_len read_write \
 	rw_lba_out_of_range pt_rrti_wut wut_offset_into_rod rod_token_format pt_lba_out_of_range \
 	wut_lba_out_of_range wut_zero_token interop_dsm_to_scsi wut_cross_block_size
-pass_unload module_unload_bs4096
+pass_sh bs4096_devices_removed devices_removed bs4096
+pass_unload module_unload_default
+
+# The module-wide limits: module parameters, fixed while odx is loaded.
+case_prefix module_limits.
+pass_load module_load_module_limits module_limits "${BASE_ARGS[@]}" "${MODULE_LIMIT_ARGS[@]}"
+sh_cases sg_vpd_tpc
+t_harness_only sg_odx inquiry_vpd8f pt_ito_too_large max_tokens wut_expired_default
+pass_unload module_unload_module_limits
 
 check_run

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Raw SG_IO tests of odx's SCSI front (odx_scsi.c), run in the guest by
- * tests/scsi/run.sh on /dev/odx0 and /dev/odx1 (nr_devices=2).
+ * tests/scsi/run.sh on /dev/odx0 and /dev/odx1: the devices of the module
+ * load (nr_devices=2), or two made in configfs with settings of their own,
+ * whose directory $ODX_SG_SETTINGS then names (setting_u64()).
  *
- *   sg_odx --list          the case names, one a line
- *   sg_odx [NAME...]       run the named cases (all without names)
+ *   sg_odx -l              the case names
+ *   sg_odx [-t NAME]...    run the named cases (all without names)
  *
- * Each case runs in a forked child; the parent prints "ok - NAME" or
- * "not ok - NAME", everything else is a "# " diagnostic. Exit 0 iff every
- * case that ran passed.
+ * The cases run on the kernel's kselftest harness (a fork and a timeout per
+ * case, KTAP out). Exit 0 iff every case that ran passed.
  *
  * What is checked, in short:
  *  - the SG_IO header rules (EINVAL, EFAULT, EBADF, SG_GET_VERSION_NUM) and
@@ -16,9 +17,9 @@
  *  - the SCSI answers byte by byte: status, driver_status, info, sense
  *    format (fixed 0x70, descriptor 0x72 after MODE SELECT sets D_SENSE),
  *    sense key / ASC / ASCQ, resid;
- *  - INQUIRY (standard and VPD 00, 80, 83, 8F, B0) against the module
- *    parameters, READ CAPACITY, READ/WRITE(10/16), MODE SENSE/SELECT,
- *    REPORT SUPPORTED OPERATION CODES;
+ *  - INQUIRY (standard and VPD 00, 80, 83, 8F, B0) against the devices'
+ *    settings and the module parameters, READ CAPACITY, READ/WRITE(10/16),
+ *    MODE SENSE/SELECT, REPORT SUPPORTED OPERATION CODES;
  *  - POPULATE TOKEN / RECEIVE ROD TOKEN INFORMATION / WRITE USING TOKEN:
  *    data copied byte for byte (with guards around every destination),
  *    offset into ROD, the zero ROD token, DEL_TKN, point in time, tokens
@@ -286,11 +287,30 @@ static int write_file_str(const char *path, const char *val)
 	return n < 0 ? -errno : 0;
 }
 
+/* A module parameter: the module-wide limits (max_tokens, the token lifetimes). */
 static unsigned long long param_u64(const char *name)
 {
 	char path[256], buf[64];
 
 	snprintf(path, sizeof(path), "/sys/module/odx/parameters/%s", name);
+	REQUIRE(read_file_str(path, buf, sizeof(buf)) == 0, "read %s", path);
+	return strtoull(buf, NULL, 0);
+}
+
+/*
+ * A per-device setting of odx0 and odx1 (max_ranges, max_token_bytes,
+ * max_transfer_bytes) as they were made: from the configfs directory
+ * $ODX_SG_SETTINGS names (run.sh made them there with it), else the module
+ * parameter, the setting of the devices made at load.
+ */
+static unsigned long long setting_u64(const char *name)
+{
+	const char *dir = getenv("ODX_SG_SETTINGS");
+	char path[256], buf[64];
+
+	if (!dir || !*dir)
+		return param_u64(name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	REQUIRE(read_file_str(path, buf, sizeof(buf)) == 0, "read %s", path);
 	return strtoull(buf, NULL, 0);
 }
@@ -1874,11 +1894,11 @@ static void t_inquiry_vpd8f(void)
 	int fd = dev_open(0, O_RDWR), len, off, first = -1, i;
 	bool seen1 = false, seen106 = false, seen108 = false, seen8001 = false;
 	bool pt = false, wut = false, rrti = false, pit = false;
-	unsigned long long max_ranges = param_u64("max_ranges");
+	unsigned long long max_ranges = setting_u64("max_ranges");
 	unsigned long long max_ttl = param_u64("max_ttl_ms");
 	unsigned long long def_ttl = param_u64("default_ttl_ms");
-	unsigned long long mtb = param_u64("max_token_bytes");
-	unsigned long long mxb = param_u64("max_transfer_bytes");
+	unsigned long long mtb = setting_u64("max_token_bytes");
+	unsigned long long mxb = setting_u64("max_transfer_bytes");
 	unsigned long long lim = (mtb < mxb ? mtb : mxb) / bs;
 	uint32_t max_ito = 0;
 
@@ -2948,7 +2968,7 @@ static void t_pt_lba_out_of_range(void)
 
 static void t_pt_too_many_ranges(void)
 {
-	unsigned int max = param_u64("max_ranges"), i;
+	unsigned int max = setting_u64("max_ranges"), i;
 	struct rng *rg = xalloc_tmp((max + 2) * sizeof(*rg));
 	int fd = dev_open(0, O_RDWR);
 	struct snap s;
@@ -3221,7 +3241,7 @@ static void t_wut_expired_token(void)
 	snap_same(&s, "after using an expired token");
 }
 
-/* The default inactivity timeout (limits pass: default_ttl_ms is short). */
+/* The default inactivity timeout (module_limits pass: default_ttl_ms is short). */
 static void t_wut_expired_default(void)
 {
 	const struct rng src = { 1750, 8 }, dst = { 13850, 8 };
@@ -3337,7 +3357,7 @@ static void t_wut_lba_out_of_range(void)
 
 static void t_wut_too_many_ranges(void)
 {
-	unsigned int max = param_u64("max_ranges"), i;
+	unsigned int max = setting_u64("max_ranges"), i;
 	struct rng *rg = xalloc_tmp((max + 2) * sizeof(*rg));
 	int fd0 = dev_open(0, O_RDWR), fd1 = dev_open(1, O_RDWR);
 	uint8_t tok[512];
@@ -3500,10 +3520,10 @@ static void t_max_tokens(void)
 	}
 }
 
-/* A POPULATE TOKEN asking for more than max_token_bytes (limits pass). */
+/* A POPULATE TOKEN asking for more than max_token_bytes (limits devices). */
 static void t_pt_truncated(void)
 {
-	unsigned long long mtb = param_u64("max_token_bytes");
+	unsigned long long mtb = setting_u64("max_token_bytes");
 	uint32_t want = mtb / bs * 2 + 8, lim = mtb / bs;
 	const struct rng src = { 0, want }, dst = { 0, want };
 	int fd0 = dev_open(0, O_RDWR), fd1 = dev_open(1, O_RDWR);
@@ -3598,10 +3618,11 @@ C(wut_too_many_ranges)
 C(wut_bad_param_list)
 C(wut_cross_device_disabled)
 C(wut_cross_block_size)
-/* for the limits pass */
+/* for the module_limits pass (max_tokens, the default lifetime) */
 C(max_tokens)
-C(pt_truncated)
 C(wut_expired_default)
+/* for the limits devices (max_token_bytes) */
+C(pt_truncated)
 
 static int setup(void)
 {

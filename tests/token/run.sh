@@ -35,32 +35,19 @@ for p in t_copy t_access t_token t_cow t_race t_revoke t_budget t_deliver; do
 	t_harness "$p"
 done
 
-# A configfs device at index 2 with one setting (cfs_dev NAME ATTR VALUE).
-cfs_dev() {
-	local d=/sys/kernel/config/odx/$1
-	mkdir "$d" && echo 64 > "$d/size_mb" && echo 2 > "$d/index" &&
-		echo "$3" > "$d/$2" && echo 1 > "$d/power" || return 1
-	for _ in $(seq 50); do [ -b /dev/odx2 ] && return 0; sleep 0.1; done
-	return 1
-}
-
-cfs_dev_remove() {
-	local d=/sys/kernel/config/odx/$1
-	echo 0 > "$d/power" && rmdir "$d" || return 1
-	for _ in $(seq 50); do [ ! -e /dev/odx2 ] && return 0; sleep 0.1; done
-	return 1
-}
+# t_limits on /dev/odx2, made in configfs (tests/lib/check.sh: cfs_dev) with
+# the one setting the cases need.
 export ODX_LIMITS_DEV=2
 
 # A token covers at most 1 MiB.
-t_sh limits_token_device cfs_dev limits_token max_token_bytes 1048576
+pass_sh limits_token_device cfs_dev limits_token 2 max_token_bytes=1048576
 t_harness t_limits '^trunc_read_'
-t_sh limits_token_device_removed cfs_dev_remove limits_token
+pass_sh limits_token_device_removed cfs_dev_remove limits_token
 
 # One offload write copies at most 64 KiB.
-t_sh limits_transfer_device cfs_dev limits_transfer max_transfer_bytes 65536
+pass_sh limits_transfer_device cfs_dev limits_transfer 2 max_transfer_bytes=65536
 t_harness t_limits '^trunc_write_'
-t_sh limits_transfer_device_removed cfs_dev_remove limits_transfer
+pass_sh limits_transfer_device_removed cfs_dev_remove limits_transfer
 pass_unload module_unload_default
 
 check_run
