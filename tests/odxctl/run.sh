@@ -244,7 +244,14 @@ t_info() {
 			'features: +0x[0-9a-f]+ point_in_time zero_token' \
 			'maximum token size: +268435456 bytes' 'maximum data descriptors: +64' \
 			'^  tokens_minted +[0-9]+' '^  bytes_copied +[0-9]+' \
-			'^  max_tokens +131072' || return 1
+			'^settings \(/sys/block/odx0/odx, writable\):$' '^  share_pages +1$' \
+			'^  token_bytes_max +[0-9]+$' '^  max_tokens +131072' || return 1
+		# The settings in their own group, not among the counters.
+		if sed -n '/^counters/,/^settings/p' "$W/out" | grep -Eq 'share_pages|_max'; then
+			diag "a setting is listed among the counters"
+			show
+			return 1
+		fi
 	done
 	x info /dev/odx1 --json && json_ok 'd["device"] == "/dev/odx1"' 'd["index"] == 1' \
 		'd["size"] == 64 << 20' 'd["block_size"] == 512' 'd["read_only"] is False' \
@@ -253,6 +260,10 @@ t_info() {
 		'd["caps"]["maximum_token_size"] == 256 << 20' \
 		'"zero_token" in d["caps"]["feature_names"]' \
 		'd["counters"]["tokens_live"] >= 0' 'd["counters"]["bytes_zeroed"] >= 0' \
+		'd["counters"]["token_bytes"] >= 0' \
+		'{"share_pages", "allow_cross_device", "ddpt_quirk", "token_bytes_max", "token_age_max_ms"} <= set(d["settings"])' \
+		'd["settings"]["share_pages"] == 1 and d["settings"]["ddpt_quirk"] == 0' \
+		'not set(d["settings"]) & set(d["counters"])' \
 		'd["parameters"]["max_ranges"] == 64'
 }
 

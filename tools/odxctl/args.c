@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * odxctl's command line: sizes, ranges, indexes, times to live, and the
- * options getopt_long() refused.
+ * odxctl's command line: sizes, ranges, indexes, times to live, the options
+ * getopt_long() refused, and the command line every handler shares.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "out.h"
@@ -246,4 +247,102 @@ int bad_option(int argc, char **argv, int opt)
 		return usage_error(strchr(arg, '=') ? "unknown option %s, or it takes no argument" :
 				   "unknown or ambiguous option %s", arg);
 	return usage_error("unknown option -%c", optopt ? optopt : '?');
+}
+
+/* ----------------------------------------------------------------------------
+ * A command's command line
+ */
+
+void cmd_init(struct cmdline *cl, const char *name, int argc, char **argv,
+	      const char *shortopts, const struct option *opts, unsigned int flags)
+{
+	static const struct option json = { "json", no_argument, NULL, 'j' };
+	static const struct option help = { "help", no_argument, NULL, 'h' };
+	size_t n = 0;
+
+	memset(cl, 0, sizeof(*cl));
+	cl->name = name;
+	cl->argc = argc;
+	cl->argv = argv;
+	cl->fd = -1;
+	for (; opts && opts[n].name; n++)
+		cl->opts[n] = opts[n];
+	if (flags & CMD_JSON)
+		cl->opts[n++] = json;
+	cl->opts[n] = help;
+	snprintf(cl->shortopts, sizeof(cl->shortopts), ":%s%sh", shortopts ? shortopts : "",
+		 flags & CMD_JSON ? "j" : "");
+}
+
+int cmd_opt(struct cmdline *cl)
+{
+	int opt;
+
+	while ((opt = getopt_long(cl->argc, cl->argv, cl->shortopts, cl->opts, NULL)) == 'j')
+		cl->json = true;
+	switch (opt) {
+	case -1:
+		return 0;
+	case 'h':
+		cl->rc = print_help(cl->name);
+		return -1;
+	case ':':
+	case '?':
+		cl->rc = bad_option(cl->argc, cl->argv, opt);
+		return -1;
+	}
+	return opt;
+}
+
+int cmd_end(struct cmdline *cl)
+{
+	if (optind < cl->argc)
+		return usage_error("unexpected argument '%s'", cl->argv[optind]);
+	return 0;
+}
+
+int cmd_dev(struct cmdline *cl, const char *usage, unsigned int flags)
+{
+	struct dev *d = &cl->dev;
+	int rc;
+
+	if (optind >= cl->argc)
+		return usage_error("which device? give %s", usage);
+	if (!(flags & CMD_RANGES) && optind + 1 < cl->argc)
+		return usage_error("unexpected argument '%s'", cl->argv[optind + 1]);
+	if (flags & CMD_INDEX) {
+		memset(d, 0, sizeof(*d));
+		rc = dev_index(cl->argv[optind], &d->index);
+		snprintf(d->name, sizeof(d->name), "odx%u", d->index);
+		snprintf(d->path, sizeof(d->path), "/dev/odx%u", d->index);
+	} else {
+		rc = dev_lookup(cl->argv[optind], d);
+	}
+	if (rc || !(flags & CMD_RANGES))
+		return rc;
+	cl->nr = cl->argc - optind - 1;
+	return parse_ranges(cl->argv + optind + 1, cl->nr, d, cl->ranges, &cl->total);
+}
+
+int cmd_open(struct cmdline *cl, bool write)
+{
+	struct odx_caps c;
+	int rc;
+
+	rc = dev_open(&cl->dev, write, &cl->fd);
+	if (rc || !cl->nr || odx_get_caps(cl->fd, &c))
+		return rc;	/* (without caps, the kernel will say) */
+	if (c.maximum_data_descriptors && (unsigned int)cl->nr > c.maximum_data_descriptors) {
+		cmd_close(cl);
+		return usage_error("%d ranges: %s takes at most %u per request (max_ranges)",
+				   cl->nr, cl->dev.path, c.maximum_data_descriptors);
+	}
+	return 0;
+}
+
+void cmd_close(struct cmdline *cl)
+{
+	if (cl->fd >= 0)
+		close(cl->fd);
+	cl->fd = -1;
 }

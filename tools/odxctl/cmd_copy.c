@@ -3,7 +3,6 @@
  * odxctl copy: any amount of data by token, with a progress bar.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -87,24 +86,24 @@ int cmd_copy(int argc, char **argv)
 	enum { OPT_PROGRESS = 256, OPT_NO_PROGRESS };
 	static const struct option opts[] = {
 		{ "length", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	struct progress prog = { .delay = 1.0 };
 	int opt, sfd, dfd, err, rc, want_progress = -1;
 	struct odx_copy_stats st;
 	uint64_t soff, doff, len = 0;
-	bool json = false, have_len = false, backward;
+	bool have_len = false, backward;
 	struct json_object *o;
 	char what[192], h[32], r[32];
 	const char *len_arg = NULL;
+	struct cmdline cl;
 	struct dev s, d;
 	double t0, el;
 
-	while ((opt = getopt_long(argc, argv, ":l:jh", opts, NULL)) != -1) {
+	cmd_init(&cl, "copy", argc, argv, "l:", opts, CMD_JSON);
+	while ((opt = cmd_opt(&cl)) > 0) {
 		switch (opt) {
 		case 'l':
 			if (parse_size_opt("--length", optarg, &len))
@@ -112,21 +111,16 @@ int cmd_copy(int argc, char **argv)
 			have_len = true;
 			len_arg = optarg;
 			break;
-		case 'j':
-			json = true;
-			break;
 		case OPT_PROGRESS:
 			want_progress = 1;
 			break;
 		case OPT_NO_PROGRESS:
 			want_progress = 0;
 			break;
-		case 'h':
-			return print_help("copy");
-		default:
-			return bad_option(argc, argv, opt);
 		}
 	}
+	if (opt < 0)
+		return cl.rc;
 	if (argc - optind < 2)
 		return usage_error("give SRC[@OFFSET] and DST[@OFFSET]");
 	if (argc - optind > 2)
@@ -188,7 +182,7 @@ int cmd_copy(int argc, char **argv)
 			 s.path, soff, d.path, doff, st.bytes, len);
 		return fail_errno(err, OP_COPY, err == -EPERM ? d.path : s.path, what);
 	}
-	if (json) {
+	if (cl.json) {
 		o = js_object();
 		js_add(o, "source", js_str(s.path));
 		js_add(o, "source_offset", js_u64(soff));

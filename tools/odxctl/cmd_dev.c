@@ -3,7 +3,6 @@
  * odxctl create, remove, list and info: the devices themselves.
  */
 #include <ctype.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,16 +28,17 @@ int cmd_create(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "block-size", required_argument, NULL, 'b' },
 		{ "index", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	uint64_t size = DEFAULT_CREATE_SIZE, bs = 0;
 	uint32_t index = ODX_INDEX_ANY, got;
 	char path[32], what[64], h[32];
-	long n;
+	struct cmdline cl;
 	int opt, err, i;
+	long n;
 
-	while ((opt = getopt_long(argc, argv, ":s:b:i:h", opts, NULL)) != -1) {
+	cmd_init(&cl, "create", argc, argv, "s:b:i:", opts, 0);
+	while ((opt = cmd_opt(&cl)) > 0) {
 		switch (opt) {
 		case 's':
 			if (parse_size_opt("--size", optarg, &size))
@@ -60,14 +60,12 @@ int cmd_create(int argc, char **argv)
 						   optarg, ODX_MAX_DEVICES - 1);
 			index = n;
 			break;
-		case 'h':
-			return print_help("create");
-		default:
-			return bad_option(argc, argv, opt);
 		}
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (opt < 0)
+		return cl.rc;
+	if (cmd_end(&cl))
+		return RC_USAGE;
 	if (!size)
 		return usage_error("bad --size 0: a device needs at least 4K");
 	if (size % 4096)
@@ -98,65 +96,42 @@ int cmd_create(int argc, char **argv)
 
 int cmd_remove(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	char path[32], what[64];
-	unsigned int index;
-	int opt, err, rc;
+	struct cmdline cl;
+	char what[64];
+	int err, rc;
 
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == 'h')
-			return print_help("remove");
-		return bad_option(argc, argv, opt);
-	}
-	if (optind >= argc)
-		return usage_error("which device? give DEV (/dev/odxN, odxN or N)");
-	if (optind + 1 < argc)
-		return usage_error("one device at a time ('%s' is one too many)",
-				   argv[optind + 1]);
-	rc = dev_index(argv[optind], &index);
+	cmd_init(&cl, "remove", argc, argv, NULL, NULL, 0);
+	if (cmd_opt(&cl) < 0)
+		return cl.rc;
+	rc = cmd_dev(&cl, "DEV (/dev/odxN, odxN or N)", CMD_INDEX);
 	if (rc)
 		return rc;
 	if (!module_loaded())
 		return fail_rc(RC_NODEV, "no device %s: the odx module is not loaded",
-			       argv[optind]);
-	snprintf(path, sizeof(path), "/dev/odx%u", index);
-	err = odx_ctl_remove(index);
+			       cl.argv[optind]);
+	err = odx_ctl_remove(cl.dev.index);
 	if (err) {
-		snprintf(what, sizeof(what), "cannot remove %s", path);
-		return fail_errno(err, OP_REMOVE, path, what);
+		snprintf(what, sizeof(what), "cannot remove %s", cl.dev.path);
+		return fail_errno(err, OP_REMOVE, cl.dev.path, what);
 	}
 	return RC_OK;
 }
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	static unsigned int idx[ODX_MAX_DEVICES];
 	struct json_object *top = NULL, *devs = NULL;
-	bool json = false;
-	int opt, nr, i;
+	struct cmdline cl;
+	bool json;
+	int nr, i;
 	char h[32];
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return print_help("list");
-		default:
-			return bad_option(argc, argv, opt);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	cmd_init(&cl, "list", argc, argv, NULL, NULL, CMD_JSON);
+	if (cmd_opt(&cl) < 0)
+		return cl.rc;
+	if (cmd_end(&cl))
+		return RC_USAGE;
+	json = cl.json;
 	if (!module_loaded())
 		return fail_rc(RC_NODEV, "the odx module is not loaded (insmod odx.ko)");
 	nr = dev_list(idx, ODX_MAX_DEVICES);
@@ -210,11 +185,17 @@ int cmd_list(int argc, char **argv)
  * info
  */
 
-/* Counters of /sys/block/odxN/odx, in this order; others found follow. */
+/* Counters of /sys/block/odxN/odx (its read-only files), in this order; others found follow. */
 static const char *const counters[] = {
-	"pages", "token_pages", "tokens_minted", "tokens_live", "tokens_expired",
-	"tokens_released", "tokens_revoked", "invalid_token_uses", "bytes_copied",
-	"bytes_shared", "bytes_zeroed",
+	"pages", "token_pages", "token_bytes", "tokens_minted", "tokens_live",
+	"tokens_expired", "tokens_released", "tokens_revoked", "invalid_token_uses",
+	"bytes_copied", "bytes_shared", "bytes_zeroed",
+};
+
+/* Settings of /sys/block/odxN/odx (its writable files), in this order; others found follow. */
+static const char *const settings[] = {
+	"share_pages", "allow_cross_device", "ddpt_quirk", "token_bytes_max",
+	"token_age_max_ms",
 };
 
 static bool is_number(const char *s)
@@ -238,13 +219,13 @@ static const struct {
 	{ ODX_CAP_REVOKE, "revoke" },
 };
 
-/* What info shows: the device, its caps, its counters, the module's parameters. */
+/* What info shows: the device, its caps, counters and settings, the module's parameters. */
 struct info {
 	struct dev d;
 	struct odx_caps c;
 	bool ro;
-	struct attr cnt[64], par[64];
-	int ncnt, npar;
+	struct attr cnt[64], set[32], par[64];
+	int ncnt, nset, npar;
 };
 
 /* Name/value pairs as a JSON object; numbers as numbers. */
@@ -295,6 +276,7 @@ static int info_json(const struct info *in)
 	js_add(caps, "feature_names", names);
 	js_add(o, "caps", caps);
 	js_add(o, "counters", js_attrs(in->cnt, in->ncnt));
+	js_add(o, "settings", js_attrs(in->set, in->nset));
 	js_add(o, "parameters", js_attrs(in->par, in->npar));
 	return js_print(o);
 }
@@ -342,6 +324,9 @@ static int info_text(const struct info *in)
 	printf("counters (" SYS_BLOCK "/%s/odx):\n", d->name);
 	for (i = 0; i < in->ncnt; i++)
 		printf("  %-20s %s\n", in->cnt[i].name, in->cnt[i].value);
+	printf("settings (" SYS_BLOCK "/%s/odx, writable):\n", d->name);
+	for (i = 0; i < in->nset; i++)
+		printf("  %-20s %s\n", in->set[i].name, in->set[i].value);
 	printf("module parameters (" SYS_MODULE "/parameters):\n");
 	for (i = 0; i < in->npar; i++)
 		printf("  %-20s %s\n", in->par[i].name, in->par[i].value);
@@ -350,53 +335,40 @@ static int info_text(const struct info *in)
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
+	struct cmdline cl;
 	static struct info in;
-	int opt, fd, err, rc, i;
-	bool json = false;
 	uint64_t ro = 0;
 	char dir[128];
+	int err, rc, i;
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return print_help("info");
-		default:
-			return bad_option(argc, argv, opt);
-		}
-	}
-	if (optind >= argc)
-		return usage_error("which device? give DEV (/dev/odxN, odxN or N)");
-	if (optind + 1 < argc)
-		return usage_error("unexpected argument '%s'", argv[optind + 1]);
-	rc = dev_lookup(argv[optind], &in.d);
+	cmd_init(&cl, "info", argc, argv, NULL, NULL, CMD_JSON);
+	if (cmd_opt(&cl) < 0)
+		return cl.rc;
+	rc = cmd_dev(&cl, "DEV (/dev/odxN, odxN or N)", 0);
+	if (!rc)
+		rc = cmd_open(&cl, false);
 	if (rc)
 		return rc;
-	rc = dev_open(&in.d, false, &fd);
-	if (rc)
-		return rc;
-	err = odx_get_caps(fd, &in.c);
-	close(fd);
+	in.d = cl.dev;
+	err = odx_get_caps(cl.fd, &in.c);
+	cmd_close(&cl);
 	if (err)
 		return fail_errno(err, OP_CAPS, in.d.path, "ODX_IOC_CAPS failed");
 	dev_attr(&in.d, "ro", &ro);
 	in.ro = ro;
 	snprintf(dir, sizeof(dir), SYS_BLOCK "/%s/odx", in.d.name);
-	in.ncnt = dev_read_attrs(dir, counters, ARRAY_SIZE(counters), in.cnt,
-				 ARRAY_SIZE(in.cnt));
-	in.npar = dev_read_attrs(SYS_MODULE "/parameters", NULL, 0, in.par,
+	in.ncnt = dev_read_attrs(dir, ATTRS_READ_ONLY, counters, ARRAY_SIZE(counters),
+				 in.cnt, ARRAY_SIZE(in.cnt));
+	in.nset = dev_read_attrs(dir, ATTRS_WRITABLE, settings, ARRAY_SIZE(settings),
+				 in.set, ARRAY_SIZE(in.set));
+	in.npar = dev_read_attrs(SYS_MODULE "/parameters", ATTRS_ALL, NULL, 0, in.par,
 				 ARRAY_SIZE(in.par));
 
-	rc = json ? info_json(&in) : info_text(&in);
+	rc = cl.json ? info_json(&in) : info_text(&in);
 	for (i = 0; i < in.ncnt; i++)
 		free(in.cnt[i].name);
+	for (i = 0; i < in.nset; i++)
+		free(in.set[i].name);
 	for (i = 0; i < in.npar; i++)
 		free(in.par[i].name);
 	return rc;

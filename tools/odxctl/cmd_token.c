@@ -3,7 +3,6 @@
  * odxctl token, write, release, revoke and zero: one token at a time.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,41 +16,26 @@
 #include "out.h"
 #include "token.h"
 
-/* Check the number of ranges against the device's limit. */
-static int check_nr_ranges(int fd, const struct dev *d, int nr)
-{
-	struct odx_caps c;
-
-	if (odx_get_caps(fd, &c))
-		return 0;	/* the kernel will say */
-	if (c.maximum_data_descriptors && (unsigned int)nr > c.maximum_data_descriptors)
-		return usage_error("%d ranges: %s takes at most %u per request (module parameter max_ranges)",
-				   nr, d->path, c.maximum_data_descriptors);
-	return 0;
-}
-
 int cmd_token(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "ttl", required_argument, NULL, 't' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	static struct odx_data_set_range ranges[MAX_ARG_RANGES];
 	struct odx_offload_read_output out;
 	const char *outfile = NULL;
-	int opt, fd, err, rc, nr;
-	uint64_t total;
-	uint32_t ttl = 0;
+	const struct dev *d;
 	struct json_object *o;
-	bool json = false, trunc;
 	char what[64], h[32], h2[32];
-	struct dev d;
+	struct cmdline cl;
+	int opt, fd, err, rc;
+	uint32_t ttl = 0;
+	bool trunc;
 	FILE *f;
 
-	while ((opt = getopt_long(argc, argv, ":t:o:jh", opts, NULL)) != -1) {
+	cmd_init(&cl, "token", argc, argv, "t:o:", opts, CMD_JSON);
+	while ((opt = cmd_opt(&cl)) > 0) {
 		switch (opt) {
 		case 't':
 			if (parse_ttl(optarg, &ttl))
@@ -60,57 +44,41 @@ int cmd_token(int argc, char **argv)
 		case 'o':
 			outfile = optarg;
 			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return print_help("token");
-		default:
-			return bad_option(argc, argv, opt);
 		}
 	}
-	if (optind >= argc)
-		return usage_error("which device? give DEV and RANGE... (e.g. /dev/odx0 0+1M)");
-	if (json && outfile && !strcmp(outfile, "-"))
+	if (opt < 0)
+		return cl.rc;
+	if (cl.json && outfile && !strcmp(outfile, "-"))
 		return usage_error("--json and --out - both want standard output");
-	rc = dev_lookup(argv[optind], &d);
+	rc = cmd_dev(&cl, "DEV and RANGE... (e.g. /dev/odx0 0+1M)", CMD_RANGES);
+	if (!rc)
+		rc = cmd_open(&cl, false);
 	if (rc)
 		return rc;
-	nr = argc - optind - 1;
-	rc = parse_ranges(argv + optind + 1, nr, &d, ranges, &total);
-	if (rc)
-		return rc;
-	rc = dev_open(&d, false, &fd);
-	if (rc)
-		return rc;
-	rc = check_nr_ranges(fd, &d, nr);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
-	err = odx_offload_read(fd, ranges, nr, ttl, &out);
-	close(fd);
+	d = &cl.dev;
+	err = odx_offload_read(cl.fd, cl.ranges, cl.nr, ttl, &out);
+	cmd_close(&cl);
 	if (err) {
-		snprintf(what, sizeof(what), "offload read on %s failed", d.path);
-		return fail_errno(err, OP_READ, d.path, what);
+		snprintf(what, sizeof(what), "offload read on %s failed", d->path);
+		return fail_errno(err, OP_READ, d->path, what);
 	}
 	trunc = out.offload_read_flags & ODX_OFFLOAD_READ_RANGE_TRUNCATED;
 	if (outfile) {
 		rc = write_token_file(outfile, &out.token);
 		if (rc) {
 			/* Nobody will use it: do not leave it pinning pages. */
-			if (!dev_open(&d, false, &fd)) {
+			if (!dev_open(d, false, &fd)) {
 				odx_release(fd, &out.token);
 				close(fd);
 			}
 			return rc;
 		}
 	}
-	if (json) {
+	if (cl.json) {
 		o = js_object();
-		js_add(o, "device", js_str(d.path));
-		js_add(o, "ranges", js_ranges(ranges, nr));
-		js_add(o, "requested", js_u64(total));
+		js_add(o, "device", js_str(d->path));
+		js_add(o, "ranges", js_ranges(cl.ranges, cl.nr));
+		js_add(o, "requested", js_u64(cl.total));
 		js_add(o, "length_protected", js_u64(out.length_protected));
 		js_add(o, "truncated", js_bool(trunc));
 		js_add(o, "flags", js_u64(out.offload_read_flags));
@@ -130,10 +98,10 @@ int cmd_token(int argc, char **argv)
 	f = outfile && strcmp(outfile, "-") ? stdout : stderr;
 	fprintf(f, "LengthProtected: %llu bytes (%s) of %" PRIu64 " requested\n",
 		(unsigned long long)out.length_protected,
-		human(out.length_protected, h, sizeof(h)), total);
+		human(out.length_protected, h, sizeof(h)), cl.total);
 	if (trunc)
 		fprintf(f, "Truncated: yes, %s short (READ_RANGE_TRUNCATED): mint another token from %" PRIu64 " bytes into the ranges for the rest\n",
-			human(total - out.length_protected, h2, sizeof(h2)),
+			human(cl.total - out.length_protected, h2, sizeof(h2)),
 			(uint64_t)out.length_protected);
 	else
 		fprintf(f, "Truncated: no\n");
@@ -157,22 +125,20 @@ int cmd_write(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "token", required_argument, NULL, 't' },
 		{ "token-offset", required_argument, NULL, 'O' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	static struct odx_data_set_range ranges[MAX_ARG_RANGES];
 	const char *token_arg = NULL, *offset_arg = NULL;
 	struct odx_offload_write_output out;
-	int opt, fd, err, rc, nr;
 	struct odx_token token;
-	uint64_t total, toff = 0;
+	uint64_t toff = 0;
 	struct json_object *o;
-	bool json = false, trunc;
 	char what[160], h[32];
-	struct dev d;
+	struct cmdline cl;
+	int opt, err, rc;
+	bool trunc;
 
-	while ((opt = getopt_long(argc, argv, ":t:O:jh", opts, NULL)) != -1) {
+	cmd_init(&cl, "write", argc, argv, "t:O:", opts, CMD_JSON);
+	while ((opt = cmd_opt(&cl)) > 0) {
 		switch (opt) {
 		case 't':
 			token_arg = optarg;
@@ -180,58 +146,40 @@ int cmd_write(int argc, char **argv)
 		case 'O':
 			offset_arg = optarg;
 			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return print_help("write");
-		default:
-			return bad_option(argc, argv, opt);
 		}
 	}
-	if (optind >= argc)
-		return usage_error("which device? give DEV --token FILE|HEX RANGE...");
+	if (opt < 0)
+		return cl.rc;
 	if (!token_arg)
 		return usage_error("no token: give --token FILE|HEX (from 'odxctl token')");
-	rc = dev_lookup(argv[optind], &d);
+	rc = cmd_dev(&cl, "DEV --token FILE|HEX RANGE...", CMD_RANGES);
+	if (!rc && offset_arg && parse_token_offset(offset_arg, &cl.dev, &toff))
+		rc = RC_USAGE;
+	if (!rc)
+		rc = load_token(token_arg, &token);
+	if (!rc)
+		rc = cmd_open(&cl, true);
 	if (rc)
 		return rc;
-	if (offset_arg && parse_token_offset(offset_arg, &d, &toff))
-		return RC_USAGE;
-	nr = argc - optind - 1;
-	rc = parse_ranges(argv + optind + 1, nr, &d, ranges, &total);
-	if (rc)
-		return rc;
-	rc = load_token(token_arg, &token);
-	if (rc)
-		return rc;
-	rc = dev_open(&d, true, &fd);
-	if (rc)
-		return rc;
-	rc = check_nr_ranges(fd, &d, nr);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
-	err = odx_offload_write(fd, &token, toff, ranges, nr, &out);
-	close(fd);
+	err = odx_offload_write(cl.fd, &token, toff, cl.ranges, cl.nr, &out);
+	cmd_close(&cl);
 	if (err == -EINVAL && token_bytes(&token) && toff >= token_bytes(&token)) {
 		snprintf(what, sizeof(what),
 			 "offload write on %s failed: --token-offset %" PRIu64 " is not below the %" PRIu64 " bytes the token covers",
-			 d.path, toff, token_bytes(&token));
+			 cl.dev.path, toff, token_bytes(&token));
 		return fail_rc(RC_USAGE, "%s (EINVAL)", what);
 	}
 	if (err) {
-		snprintf(what, sizeof(what), "offload write on %s failed", d.path);
-		return fail_errno(err, OP_WRITE, d.path, what);
+		snprintf(what, sizeof(what), "offload write on %s failed", cl.dev.path);
+		return fail_errno(err, OP_WRITE, cl.dev.path, what);
 	}
 	trunc = out.offload_write_flags & ODX_OFFLOAD_WRITE_RANGE_TRUNCATED;
-	if (json) {
+	if (cl.json) {
 		o = js_object();
-		js_add(o, "device", js_str(d.path));
-		js_add(o, "ranges", js_ranges(ranges, nr));
+		js_add(o, "device", js_str(cl.dev.path));
+		js_add(o, "ranges", js_ranges(cl.ranges, cl.nr));
 		js_add(o, "token_offset", js_u64(toff));
-		js_add(o, "requested", js_u64(total));
+		js_add(o, "requested", js_u64(cl.total));
 		js_add(o, "length_copied", js_u64(out.length_copied));
 		js_add(o, "flags", js_u64(out.offload_write_flags));
 		js_add(o, "truncated", js_bool(trunc));
@@ -241,7 +189,7 @@ int cmd_write(int argc, char **argv)
 	}
 	printf("LengthCopied: %llu bytes (%s) of %" PRIu64 " requested\n",
 	       (unsigned long long)out.length_copied, human(out.length_copied, h, sizeof(h)),
-	       total);
+	       cl.total);
 	print_write_flags(out.offload_write_flags);
 	return RC_OK;
 }
@@ -250,92 +198,57 @@ int cmd_release(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "token", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	const char *token_arg = NULL;
 	struct odx_token token;
-	int opt, fd, err, rc;
-	char what[64];
-	struct dev d;
+	struct cmdline cl;
+	int opt, err, rc;
 
-	while ((opt = getopt_long(argc, argv, ":t:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 't':
-			token_arg = optarg;
-			break;
-		case 'h':
-			return print_help("release");
-		default:
-			return bad_option(argc, argv, opt);
-		}
-	}
-	if (optind >= argc)
-		return usage_error("which device? give DEV --token FILE|HEX");
-	if (optind + 1 < argc)
-		return usage_error("unexpected argument '%s'", argv[optind + 1]);
+	cmd_init(&cl, "release", argc, argv, "t:", opts, 0);
+	while ((opt = cmd_opt(&cl)) > 0)
+		token_arg = optarg;	/* --token */
+	if (opt < 0)
+		return cl.rc;
 	if (!token_arg)
 		return usage_error("no token: give --token FILE|HEX");
-	rc = dev_lookup(argv[optind], &d);
+	rc = cmd_dev(&cl, "DEV --token FILE|HEX", 0);
+	if (!rc)
+		rc = load_token(token_arg, &token);
+	if (!rc)
+		rc = cmd_open(&cl, false);
 	if (rc)
 		return rc;
-	rc = load_token(token_arg, &token);
-	if (rc)
-		return rc;
-	rc = dev_open(&d, false, &fd);
-	if (rc)
-		return rc;
-	err = odx_release(fd, &token);
-	close(fd);
-	if (err) {
-		snprintf(what, sizeof(what), "cannot release the token");
-		return fail_errno(err, OP_RELEASE, d.path, what);
-	}
+	err = odx_release(cl.fd, &token);
+	cmd_close(&cl);
+	if (err)
+		return fail_errno(err, OP_RELEASE, cl.dev.path, "cannot release the token");
 	printf("released\n");
 	return RC_OK;
 }
 
 int cmd_revoke(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	uint64_t revoked = 0;
 	struct json_object *o;
-	bool json = false;
-	int opt, fd, err, rc;
-	struct dev d;
+	struct cmdline cl;
+	int err, rc;
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return print_help("revoke");
-		default:
-			return bad_option(argc, argv, opt);
-		}
-	}
-	if (optind >= argc)
-		return usage_error("which device? give DEV");
-	if (optind + 1 < argc)
-		return usage_error("unexpected argument '%s'", argv[optind + 1]);
-	rc = dev_lookup(argv[optind], &d);
+	cmd_init(&cl, "revoke", argc, argv, NULL, NULL, CMD_JSON);
+	if (cmd_opt(&cl) < 0)
+		return cl.rc;
+	rc = cmd_dev(&cl, "DEV", 0);
+	if (!rc)
+		rc = cmd_open(&cl, true);
 	if (rc)
 		return rc;
-	rc = dev_open(&d, true, &fd);
-	if (rc)
-		return rc;
-	err = odx_revoke(fd, &revoked);
-	close(fd);
+	err = odx_revoke(cl.fd, &revoked);
+	cmd_close(&cl);
 	if (err)
-		return fail_errno(err, OP_REVOKE, d.path, "cannot revoke the tokens");
-	if (json) {
+		return fail_errno(err, OP_REVOKE, cl.dev.path, "cannot revoke the tokens");
+	if (cl.json) {
 		o = js_object();
-		js_add(o, "device", js_str(d.path));
+		js_add(o, "device", js_str(cl.dev.path));
 		js_add(o, "revoked", js_u64(revoked));
 		return js_print(o);
 	}
@@ -345,56 +258,32 @@ int cmd_revoke(int argc, char **argv)
 
 int cmd_zero(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	static struct odx_data_set_range ranges[MAX_ARG_RANGES];
 	struct odx_offload_write_output out;
-	uint64_t total, done = 0;
+	struct odx_data_set_range *ranges;
+	uint64_t done = 0;
 	struct odx_token zero;
 	unsigned int writes = 0;
-	int opt, fd, err = 0, rc, nr, first = 0;
+	int err = 0, rc, nr, first = 0;
 	struct json_object *o;
-	bool json = false;
 	char what[64], h[32];
-	struct dev d;
+	struct cmdline cl;
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return print_help("zero");
-		default:
-			return bad_option(argc, argv, opt);
-		}
-	}
-	if (optind >= argc)
-		return usage_error("which device? give DEV RANGE... (e.g. /dev/odx0 0+1M)");
-	rc = dev_lookup(argv[optind], &d);
+	cmd_init(&cl, "zero", argc, argv, NULL, NULL, CMD_JSON);
+	if (cmd_opt(&cl) < 0)
+		return cl.rc;
+	rc = cmd_dev(&cl, "DEV RANGE... (e.g. /dev/odx0 0+1M)", CMD_RANGES);
+	if (!rc)
+		rc = cmd_open(&cl, true);
 	if (rc)
 		return rc;
-	nr = argc - optind - 1;
-	rc = parse_ranges(argv + optind + 1, nr, &d, ranges, &total);
-	if (rc)
-		return rc;
-	rc = dev_open(&d, true, &fd);
-	if (rc)
-		return rc;
-	rc = check_nr_ranges(fd, &d, nr);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
+	ranges = cl.ranges;
+	nr = cl.nr;
 	odx_zero_token(&zero);
 	/* One write may stop short (max_transfer_bytes): carry on from there. */
 	while (first < nr) {
 		uint64_t n;
 
-		err = odx_offload_write(fd, &zero, 0, ranges + first, nr - first, &out);
+		err = odx_offload_write(cl.fd, &zero, 0, ranges + first, nr - first, &out);
 		if (!err && !out.length_copied)
 			err = -EIO;
 		if (err)
@@ -412,16 +301,16 @@ int cmd_zero(int argc, char **argv)
 				first++;
 		}
 	}
-	close(fd);
+	cmd_close(&cl);
 	if (err) {
 		snprintf(what, sizeof(what), "zeroing on %s failed after %" PRIu64 " bytes",
-			 d.path, done);
-		return fail_errno(err, OP_ZERO, d.path, what);
+			 cl.dev.path, done);
+		return fail_errno(err, OP_ZERO, cl.dev.path, what);
 	}
-	if (json) {
+	if (cl.json) {
 		o = js_object();
-		js_add(o, "device", js_str(d.path));
-		js_add(o, "requested", js_u64(total));
+		js_add(o, "device", js_str(cl.dev.path));
+		js_add(o, "requested", js_u64(cl.total));
 		js_add(o, "bytes_zeroed", js_u64(done));
 		js_add(o, "writes", js_u64(writes));
 		return js_print(o);

@@ -95,8 +95,20 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int dev_read_attrs(const char *dir, const char *const *first, int nfirst,
-		   struct attr *out, int max)
+/* Whether file @name of the directory open at @dirfd is one of @which. */
+static bool attr_is(int dirfd, const char *name, enum attrs_which which)
+{
+	struct stat st;
+
+	if (which == ATTRS_ALL)
+		return true;
+	if (fstatat(dirfd, name, &st, 0))
+		return false;
+	return !!(st.st_mode & 0200) == (which == ATTRS_WRITABLE);
+}
+
+int dev_read_attrs(const char *dir, enum attrs_which which, const char *const *first,
+		   int nfirst, struct attr *out, int max)
 {
 	char path[512], *names[128];
 	struct dirent *e;
@@ -107,7 +119,7 @@ int dev_read_attrs(const char *dir, const char *const *first, int nfirst,
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && nn < (int)ARRAY_SIZE(names)) {
-		if (skip_attr(e->d_name))
+		if (skip_attr(e->d_name) || !attr_is(dirfd(d), e->d_name, which))
 			continue;
 		names[nn] = strdup(e->d_name);
 		if (names[nn])

@@ -61,12 +61,19 @@ int dev_open(const struct dev *d, bool write, int *fd);
 /* The indexes of the odx devices, sorted; their number, or -errno. */
 int dev_list(unsigned int *idx, int max);
 
+/* Which files dev_read_attrs() reads. */
+enum attrs_which {
+	ATTRS_ALL,
+	ATTRS_READ_ONLY,	/* a device's counters */
+	ATTRS_WRITABLE,		/* a device's settings */
+};
+
 /*
- * The files of sysfs directory @dir as name/value pairs: those named in
- * @first in that order, then the rest sorted (index, block_size and limits
- * left out). Their number; free each name.
+ * The files of sysfs directory @dir (@which of them) as name/value pairs:
+ * those named in @first in that order, then the rest sorted (index,
+ * block_size and limits left out). Their number; free each name.
  */
-int dev_read_attrs(const char *dir, const char *const *first, int nfirst,
-		   struct attr *out, int max);
+int dev_read_attrs(const char *dir, enum attrs_which which, const char *const *first,
+		   int nfirst, struct attr *out, int max);
 
 #endif /* ODXCTL_DEV_H */

@@ -76,11 +76,12 @@ static const struct command commands[] = {
 	  "  -h, --help               show this help\n"
 	  "\n"
 	  EXIT_HELP },
-	{ "info", cmd_info, "show a device's capabilities, limits and counters",
+	{ "info", cmd_info, "show a device's capabilities, limits, counters and settings",
 	  "Usage: odxctl info DEV [--json]\n"
 	  "\n"
 	  "Show DEV's copy offload capabilities (ODX_IOC_CAPS), its size and block\n"
-	  "size, its counters (/sys/block/odxN/odx) and the module's parameters.\n"
+	  "size, its counters and its settings (/sys/block/odxN/odx) and the module's\n"
+	  "parameters.\n"
 	  "\n"
 	  "  -j, --json               one JSON object\n"
 	  "  -h, --help               show this help\n"
