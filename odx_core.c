@@ -595,6 +595,7 @@ out_free_dev:
 	kfree(dev);
 	return err;
 }
+EXPORT_SYMBOL_GPL(odx_dev_create);
 
 /*
  * Unregister @dev. Needs odx_devices_lock; the caller then drops the lock and
@@ -615,7 +616,8 @@ static void odx_dev_unregister(struct odx_dev *dev)
  * @index: the device's index
  * @owner: who made it (NULL: anyone)
  *
- * Return: 0, -ENODEV (no such device) or -EBUSY (the device is open).
+ * Return: 0, -ENODEV (no such device) or -EBUSY (the device is open or
+ * claimed).
  */
 int odx_dev_remove(u32 index, const void *owner)
 {
@@ -629,7 +631,7 @@ int odx_dev_remove(u32 index, const void *owner)
 		goto out_unlock;
 	}
 	mutex_lock(&dev->disk->open_mutex);
-	if (disk_openers(dev->disk))
+	if (disk_openers(dev->disk) || dev->claims)
 		err = -EBUSY;
 	else
 		dev->removing = true;
@@ -646,6 +648,46 @@ out_unlock:
 	mutex_unlock(&odx_devices_lock);
 	return err;
 }
+EXPORT_SYMBOL_GPL(odx_dev_remove);
+
+/**
+ * odx_dev_claim() - hold a device for a front that serves it without opening it
+ * @index: the device's index
+ *
+ * For the LIO backstore: the device stays (odx_dev_remove() says -EBUSY) until
+ * odx_dev_unclaim(). The caller reaches the device's block device through
+ * dev->disk->part0, for its page cache only.
+ *
+ * Return: the device, or ERR_PTR(-ENODEV).
+ */
+struct odx_dev *odx_dev_claim(u32 index)
+{
+	struct odx_dev *dev;
+
+	mutex_lock(&odx_devices_lock);
+	/* A device being removed has left the index already. */
+	dev = odx_dev_find(index, NULL);
+	if (dev)
+		dev->claims++;
+	else
+		dev = ERR_PTR(-ENODEV);
+	mutex_unlock(&odx_devices_lock);
+	return dev;
+}
+EXPORT_SYMBOL_GPL(odx_dev_claim);
+
+/**
+ * odx_dev_unclaim() - let a claimed device go
+ * @dev: a device from odx_dev_claim()
+ */
+void odx_dev_unclaim(struct odx_dev *dev)
+{
+	mutex_lock(&odx_devices_lock);
+	WARN_ON_ONCE(!dev->claims);
+	dev->claims--;
+	mutex_unlock(&odx_devices_lock);
+}
+EXPORT_SYMBOL_GPL(odx_dev_unclaim);
 
 static void odx_remove_all(void)
 {

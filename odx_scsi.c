@@ -49,7 +49,7 @@ static void odx_sense_field(struct odx_scsi_cmd *cmd, u8 key, u16 asc, bool in_c
 	}
 	memset(s, 0, sizeof(cmd->sense));
 	cmd->status = SAM_STAT_CHECK_CONDITION;
-	if (READ_ONCE(cmd->dev->scsi->d_sense)) {
+	if (cmd->desc_sense) {
 		s[0] = 0x72;
 		s[1] = key;
 		s[2] = asc >> 8;
@@ -369,7 +369,7 @@ static unsigned int odx_control_page(struct odx_scsi_cmd *cmd, u8 *p, u8 pc)
 	if (pc == 1)
 		p[2] = 0x04;	/* only D_SENSE can change */
 	else if (pc == 0)
-		p[2] = READ_ONCE(cmd->dev->scsi->d_sense) ? 0x04 : 0;
+		p[2] = cmd->desc_sense ? 0x04 : 0;
 	if (pc != 1)
 		put_unaligned_be16(0xffff, p + 8);	/* busy timeout: unlimited */
 	return 12;
@@ -550,22 +550,35 @@ static int odx_rsoc(struct odx_scsi_cmd *cmd)
 }
 
 /*
- * List identifiers belong to the opener. SPC-4 scopes them to the I_T nexus: an
- * initiator sees only its own copy operations, and two initiators may use the
- * same list identifier. A block device ioctl is given no struct file (6.5+
+ * List identifiers belong to the I_T nexus (SPC-4): an initiator sees only its
+ * own copy operations, and two initiators may use the same list identifier. A
+ * transport that has nexuses (LIO) names one in odx_scsi_cmd.nexus. SG_IO on
+ * /dev/odxN has none: a block device ioctl is given no struct file (6.5+
  * passes the gendisk and a blk_mode_t), so the nearest thing to an initiator
- * it can name is the calling process: odx keys outcomes by the caller's thread
- * group (task_tgid(), its struct pid). Threads of one process, which share
- * their descriptors, share their list identifiers; any other process, a forked
- * child included, is another initiator and neither sees nor replaces them. An
- * outcome holds a reference on its struct pid, so a new process can never take
- * over an exited one's identity. Memory is bounded: ODX_SCSI_LISTS outcomes
- * per device, at most ODX_SCSI_OPENER_LISTS of them per opener; past either
- * cap the oldest (the opener's own first) is reused.
+ * it can name is the calling process: odx keys its outcomes by the caller's
+ * thread group (task_tgid(), its struct pid). Threads of one process, which
+ * share their descriptors, share their list identifiers; any other process, a
+ * forked child included, is another initiator and neither sees nor replaces
+ * them. An outcome holds a reference on its struct pid, so a new process can
+ * never take over an exited one's identity. Memory is bounded: ODX_SCSI_LISTS
+ * outcomes per device, at most ODX_SCSI_OPENER_LISTS of them per initiator;
+ * past either cap the oldest (the initiator's own first) is reused.
  */
-static struct pid *odx_opener(void)
+struct odx_initiator {
+	struct pid *pid;
+	u64 nexus;
+};
+
+static struct odx_initiator odx_initiator(const struct odx_scsi_cmd *cmd)
 {
-	return task_tgid(current);
+	if (cmd->nexus)
+		return (struct odx_initiator){ .nexus = cmd->nexus };
+	return (struct odx_initiator){ .pid = task_tgid(current) };
+}
+
+static bool odx_list_mine(const struct odx_scsi_list *l, struct odx_initiator who)
+{
+	return l->owner == who.pid && l->nexus == who.nexus;
 }
 
 /* The device's outcome table, allocated by its first copy operation. */
@@ -589,8 +602,8 @@ static int odx_lists_alloc(struct odx_scsi *s)
 	return 0;
 }
 
-/* @owner's outcome for @list_id, or NULL. */
-static struct odx_scsi_list *odx_list_find(struct odx_scsi *s, struct pid *owner,
+/* @who's outcome for @list_id, or NULL. */
+static struct odx_scsi_list *odx_list_find(struct odx_scsi *s, struct odx_initiator who,
 					   u32 list_id)
 {
 	struct odx_scsi_list *l;
@@ -599,16 +612,16 @@ static struct odx_scsi_list *odx_list_find(struct odx_scsi *s, struct pid *owner
 	if (!s->lists)
 		return NULL;
 	for (l = s->lists; l < s->lists + ODX_SCSI_LISTS; l++)
-		if (l->used && l->owner == owner && l->list_id == list_id)
+		if (l->used && odx_list_mine(l, who) && l->list_id == list_id)
 			return l;
 	return NULL;
 }
 
 /*
- * The slot for @owner's @list_id: the one holding it; else @owner's oldest once
+ * The slot for @who's @list_id: the one holding it; else @who's oldest once
  * it has ODX_SCSI_OPENER_LISTS; else a free slot, or the device's oldest.
  */
-static struct odx_scsi_list *odx_list_slot(struct odx_scsi *s, struct pid *owner,
+static struct odx_scsi_list *odx_list_slot(struct odx_scsi *s, struct odx_initiator who,
 					   u32 list_id)
 {
 	struct odx_scsi_list *l, *mine_oldest = NULL, *oldest = NULL, *unused = NULL;
@@ -620,7 +633,7 @@ static struct odx_scsi_list *odx_list_slot(struct odx_scsi *s, struct pid *owner
 			unused = unused ?: l;
 			continue;
 		}
-		if (l->owner == owner) {
+		if (odx_list_mine(l, who)) {
 			if (l->list_id == list_id)
 				return l;
 			mine++;
@@ -642,17 +655,18 @@ static struct odx_scsi_list *odx_list_slot(struct odx_scsi *s, struct pid *owner
 static void odx_list_record(struct odx_scsi_cmd *cmd, u32 list_id, u8 sa, u8 copy_status,
 			    u64 count, const struct odx_token *token)
 {
+	struct odx_initiator who = odx_initiator(cmd);
 	struct odx_scsi *s = cmd->dev->scsi;
-	struct pid *owner = odx_opener();
 	struct odx_scsi_list *l;
 
 	mutex_lock(&s->lock);
-	l = odx_list_slot(s, owner, list_id);
+	l = odx_list_slot(s, who, list_id);
 	if (l->used)
 		put_pid(l->owner);
 	memset(l, 0, sizeof(*l));
 	l->used = true;
-	l->owner = get_pid(owner);
+	l->owner = get_pid(who.pid);
+	l->nexus = who.nexus;
 	l->list_id = list_id;
 	l->stamp = ++s->stamp;
 	l->sa = sa;
@@ -881,7 +895,7 @@ static int odx_rrti(struct odx_scsi_cmd *cmd)
 	unsigned int len;
 
 	mutex_lock(&s->lock);
-	l = odx_list_find(s, odx_opener(), list_id);
+	l = odx_list_find(s, odx_initiator(cmd), list_id);
 	if (!l) {
 		mutex_unlock(&s->lock);
 		odx_bad_cdb(cmd, 2, -1);
@@ -932,7 +946,7 @@ int odx_scsi_exec(struct odx_scsi_cmd *cmd)
 	case REQUEST_SENSE:
 		/* Sense is reported with each command: nothing is pending. */
 		memset(cmd->resp, 0, 18);
-		cmd->resp[0] = READ_ONCE(cmd->dev->scsi->d_sense) ? 0x72 : 0x70;
+		cmd->resp[0] = cmd->desc_sense ? 0x72 : 0x70;
 		if (cmd->resp[0] == 0x70)
 			cmd->resp[7] = 10;
 		return odx_data_in(cmd, cmd->resp, cmd->resp[0] == 0x70 ? 18 : 8, cdb[4]);
@@ -989,6 +1003,7 @@ int odx_scsi_exec(struct odx_scsi_cmd *cmd)
 	odx_sense(cmd, ILLEGAL_REQUEST, ASC_BAD_OPCODE);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(odx_scsi_exec);
 
 /**
  * odx_scsi_init() - set up a device's SCSI state

@@ -338,6 +338,9 @@ static int odx_sg_io(struct odx_dev *dev, struct block_device *bdev, blk_mode_t 
 	cmd->dev = dev;
 	cmd->bdev = bdev;
 	cmd->mode = mode;
+	/* List identifiers belong to the calling process (see odx_scsi.c). */
+	cmd->nexus = 0;
+	cmd->desc_sense = READ_ONCE(dev->scsi->d_sense);
 	cmd->cdb_len = hdr.cmd_len;
 	if (copy_from_user(cmd->cdb, hdr.cmdp, hdr.cmd_len)) {
 		err = -EFAULT;

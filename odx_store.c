@@ -426,7 +426,7 @@ int odx_store_read(struct odx_store *store, u64 pos, void *buf, size_t len)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(odx_store_read);
+EXPORT_SYMBOL_GPL(odx_store_read);
 
 /* Write @n bytes of @src (zeros if NULL) at @off of @page. */
 static void odx_fill(struct page *page, unsigned int off, const void *src,
@@ -655,7 +655,7 @@ int odx_store_write(struct odx_store *store, u64 pos, const void *buf, size_t le
 	}
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(odx_store_write);
+EXPORT_SYMBOL_GPL(odx_store_write);
 
 /**
  * odx_store_zero() - make a byte range read as zeros
@@ -704,7 +704,7 @@ int odx_store_zero(struct odx_store *store, u64 pos, u64 len, gfp_t gfp)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(odx_store_zero);
+EXPORT_SYMBOL_GPL(odx_store_zero);
 
 /**
  * odx_store_nr_pages() - pages the store holds

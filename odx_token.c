@@ -697,19 +697,8 @@ static struct odx_tok *odx_token_find(const struct odx_token *token)
 	return NULL;
 }
 
-/**
- * odx_token_get() - look up a token for an offload write and re-arm its timer
- * @token: the 512 bytes from userspace
- * @dst: the device the data will be written to
- * @allow_cross: whether a token minted on another device may be used
- * @tokp: set to the token, with a reference for the caller
- *
- * Return: 0; -EKEYREJECTED when no live token matches all 512 bytes (unknown,
- * altered, expired, released or revoked); -EXDEV when the token comes from
- * another device and @allow_cross is false, or the block sizes differ.
- */
-int odx_token_get(const struct odx_token *token, struct odx_source *dst,
-		  bool allow_cross, struct odx_tok **tokp)
+static int odx_token_lookup(const struct odx_token *token, struct odx_source *dst,
+			    bool allow_cross, bool use, struct odx_tok **tokp)
 {
 	struct odx_tok *tok;
 	int err = 0;
@@ -728,14 +717,51 @@ int odx_token_get(const struct odx_token *token, struct odx_source *dst,
 		   tok->block_size != dst->block_size) {
 		err = -EXDEV;
 	} else {
-		odx_token_arm(tok, jiffies);
+		if (use)
+			odx_token_arm(tok, jiffies);
 		kref_get(&tok->ref);
 		*tokp = tok;
 	}
 	spin_unlock(&odx_tokens_lock);
 	return err;
 }
+
+/**
+ * odx_token_get() - look up a token for an offload write and re-arm its timer
+ * @token: the 512 bytes from userspace
+ * @dst: the device the data will be written to
+ * @allow_cross: whether a token minted on another device may be used
+ * @tokp: set to the token, with a reference for the caller
+ *
+ * Return: 0; -EKEYREJECTED when no live token matches all 512 bytes (unknown,
+ * altered, expired, released or revoked); -EXDEV when the token comes from
+ * another device and @allow_cross is false, or the block sizes differ.
+ */
+int odx_token_get(const struct odx_token *token, struct odx_source *dst,
+		  bool allow_cross, struct odx_tok **tokp)
+{
+	return odx_token_lookup(token, dst, allow_cross, true, tokp);
+}
 EXPORT_SYMBOL_IF_KUNIT(odx_token_get);
+
+/**
+ * odx_token_peek() - odx_token_get() that is not a use of the token
+ * @token: the 512 bytes from userspace
+ * @dst: the device the data would be written to
+ * @allow_cross: whether a token minted on another device may be used
+ * @tokp: set to the token, with a reference for the caller
+ *
+ * For a write that will not happen but must answer as it would: the token's
+ * inactivity timer is left alone.
+ *
+ * Return: as odx_token_get().
+ */
+int odx_token_peek(const struct odx_token *token, struct odx_source *dst,
+		   bool allow_cross, struct odx_tok **tokp)
+{
+	return odx_token_lookup(token, dst, allow_cross, false, tokp);
+}
+EXPORT_SYMBOL_IF_KUNIT(odx_token_peek);
 
 /**
  * odx_token_fate() - why a token is not live

@@ -50,6 +50,7 @@ int odx_xfer_sync(struct block_device *bdev, const struct odx_data_set_range *ra
 	}
 	return 0;
 }
+EXPORT_SYMBOL_GPL(odx_xfer_sync);
 
 /**
  * odx_xfer_invalidate() - drop cached pages the store changed under
@@ -87,6 +88,7 @@ int odx_xfer_invalidate(struct block_device *bdev,
 				    bdev);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(odx_xfer_invalidate);
 
 /*
  * Copy @n bytes (within one source page and one destination page) from @page at
@@ -308,12 +310,14 @@ static enum odx_xfer_status odx_xfer_token_status(const struct odx_token *token,
  * The token of an offload write to @dev: the zero token (*@tokp NULL), or a
  * live token this device takes, with a reference, and @token_offset inside
  * it. False with @res->status set otherwise; an invalid token counts as an
- * invalid use.
+ * invalid use. Only a @use (a write that goes ahead) re-arms the token's
+ * inactivity timer.
  */
 static bool odx_xfer_token(struct odx_dev *dev, const struct odx_token *token,
-			   u64 token_offset, struct odx_tok **tokp,
+			   u64 token_offset, bool use, struct odx_tok **tokp,
 			   struct odx_xfer_result *res)
 {
+	bool cross = READ_ONCE(dev->config.allow_cross_device);
 	struct odx_tok *tok;
 	int err;
 
@@ -325,8 +329,10 @@ static bool odx_xfer_token(struct odx_dev *dev, const struct odx_token *token,
 		res->status = ODX_XFER_TOKEN_TYPE;
 		return false;
 	}
-	err = odx_token_get(token, &dev->src, READ_ONCE(dev->config.allow_cross_device),
-			    &tok);
+	if (use)
+		err = odx_token_get(token, &dev->src, cross, &tok);
+	else
+		err = odx_token_peek(token, &dev->src, cross, &tok);
 	if (err) {
 		if (err == -EKEYREJECTED)
 			atomic64_inc(&dev->stats.invalid_token_uses);
@@ -358,7 +364,7 @@ void odx_xfer_write_check(struct odx_dev *dev, const struct odx_token *token,
 	struct odx_tok *tok;
 
 	memset(res, 0, sizeof(*res));
-	if (odx_xfer_token(dev, token, token_offset, &tok, res) && tok)
+	if (odx_xfer_token(dev, token, token_offset, false, &tok, res) && tok)
 		odx_token_put(tok);
 }
 
@@ -392,7 +398,7 @@ void odx_xfer_write(struct odx_dev *dev, struct block_device *bdev,
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	if (!odx_xfer_token(dev, token, token_offset, &tok, res))
+	if (!odx_xfer_token(dev, token, token_offset, true, &tok, res))
 		return;
 	if (tok) {
 		max = min(max, tok->length - token_offset);

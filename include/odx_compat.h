@@ -97,6 +97,16 @@ static int name(struct block_device *bdev, fmode_t mode)		\
 }
 #endif
 
+/*
+ * LIO's backend data-path operations: struct sbc_ops in 6.1, renamed struct
+ * exec_cmd_ops by the PR pass-through work (6.9 or earlier; the kernels
+ * between 6.1 and 6.11 are not built here). For odx_target.c only; include
+ * this header before target_core_backend.h.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+#define exec_cmd_ops sbc_ops
+#endif
+
 /* 6.2 added kunit/visibility.h; before it, KUnit exports are simply absent. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 #include <kunit/visibility.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * odx: creating and removing devices (odx_core.c), for the module's set-up
- * (odx_main.c), the control device (odx_ctl.c) and configfs (odx_configfs.c).
+ * (odx_main.c), the control device (odx_ctl.c), configfs (odx_configfs.c) and
+ * the LIO backstore (odx_target.c, a module of its own).
  */
 #ifndef _ODX_CORE_H
 #define _ODX_CORE_H
@@ -32,6 +33,8 @@ int odx_dev_remove(u32 index, const void *owner);
 int odx_dev_configure(u32 index, const void *owner, const struct odx_dev_settings *set);
 int odx_dev_get_settings(u32 index, const void *owner, struct odx_dev_settings *set);
 void odx_dev_default_settings(struct odx_dev_settings *set);
+struct odx_dev *odx_dev_claim(u32 index);
+void odx_dev_unclaim(struct odx_dev *dev);
 int odx_devices_init(void);
 void odx_devices_exit(void);
 

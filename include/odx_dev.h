@@ -72,6 +72,9 @@ struct odx_scsi;
  *	from then on.
  * @owner: who made it, for removal and settings by index: its configfs
  *	directory, or NULL (module load, /dev/odx-control).
+ * @claims: fronts serving the device without opening it (a LIO backstore,
+ *	odx_dev_claim()); the device is not removed while there are any.
+ *	Protected by odx_devices_lock.
  * @src: the device as the token table knows it (its tokens, their budget and
  *	counters).
  * @config: its settings.
@@ -89,6 +92,7 @@ struct odx_dev {
 	struct odx_store store;
 	bool removing;
 	const void *owner;
+	unsigned int claims;
 	struct odx_source src;
 	struct odx_dev_config config;
 	struct odx_dev_stats stats;

@@ -41,7 +41,9 @@ struct pid;
  * struct odx_scsi_list - a copy operation's outcome, for RECEIVE ROD TOKEN
  *	INFORMATION
  * @used: the slot holds an outcome.
- * @owner: the opener it belongs to (a thread group; holds a reference).
+ * @owner: the process it belongs to, for SG_IO (a thread group; holds a
+ *	reference); NULL for a transport with nexuses.
+ * @nexus: the I_T nexus it belongs to (odx_scsi_cmd.nexus), or 0.
  * @list_id: the LIST IDENTIFIER of the command.
  * @stamp: when it was recorded (odx_scsi.stamp), to reuse the oldest slot.
  * @sa: POPULATE TOKEN or WRITE USING TOKEN service action.
@@ -56,6 +58,7 @@ struct pid;
 struct odx_scsi_list {
 	bool used;
 	struct pid *owner;
+	u64 nexus;
 	u32 list_id;
 	u64 stamp;
 	u8 sa;
@@ -118,6 +121,9 @@ struct odx_scsi_data_ops {
  * @bdev: its block device (its page cache is written back and dropped around
  *	reads and writes).
  * @mode: how the initiator opened it.
+ * @nexus: the I_T nexus, for a transport that has them (LIO: the initiator
+ *	port and target port); 0: the calling process is the initiator (SG_IO).
+ * @desc_sense: report sense data in descriptor format (D_SENSE).
  * @cdb: the CDB.
  * @cdb_len: its length.
  * @dir: which way the data goes.
@@ -133,6 +139,8 @@ struct odx_scsi_cmd {
 	struct odx_dev *dev;
 	struct block_device *bdev;
 	blk_mode_t mode;
+	u64 nexus;
+	bool desc_sense;
 	u8 cdb[ODX_SCSI_MAX_CDB];
 	unsigned int cdb_len;
 	enum odx_scsi_dir dir;

@@ -180,6 +180,8 @@ int odx_token_mint(struct odx_source *src, const struct odx_data_set_range *rang
 		   u32 nr, u32 ttl_ms, struct odx_offload_read_output *out);
 int odx_token_get(const struct odx_token *token, struct odx_source *dst,
 		  bool allow_cross, struct odx_tok **tokp);
+int odx_token_peek(const struct odx_token *token, struct odx_source *dst,
+		   bool allow_cross, struct odx_tok **tokp);
 void odx_token_put(struct odx_tok *tok);
 int odx_token_release(const struct odx_token *token);
 unsigned long odx_tokens_revoke(struct odx_source *src);

@@ -839,6 +839,31 @@ static void odx_tok_runs_steps_test(struct kunit *test)
 	odx_token_put(tok);
 }
 
+/* A peek (a write that will not happen) leaves the inactivity timer alone. */
+static void odx_tok_peek_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range r = { 0, 512 };
+	struct odx_offload_read_output a, b;
+	struct odx_tok *tok;
+
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 1000, &a));
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 1000, &b));
+	msleep(600);
+	/* Both still live; a is used, b only looked at. */
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&a.token, &ctx->src.s, false, &tok));
+	odx_token_put(tok);
+	KUNIT_ASSERT_EQ(test, 0, odx_token_peek(&b.token, &ctx->src.s, false, &tok));
+	odx_token_put(tok);
+	/* Other refusals are the same as a use's. */
+	KUNIT_EXPECT_EQ(test, -EXDEV, odx_token_peek(&b.token, &ctx->dst.s, false, &tok));
+	msleep(600);
+	/* 1.2 s after minting: b's 1 s ran out, a's was renewed at 0.6 s (slack: 0.4 s). */
+	KUNIT_EXPECT_EQ(test, -EKEYREJECTED, odx_token_peek(&b.token, &ctx->src.s, false, &tok));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_peek(&a.token, &ctx->src.s, false, &tok));
+	odx_token_put(tok);
+}
+
 static void odx_tok_lifetime_test(struct kunit *test)
 {
 	struct tok_ctx *ctx = test->priv;
@@ -920,6 +945,7 @@ static struct kunit_case odx_token_cases[] = {
 	KUNIT_CASE(odx_tok_account_test),
 	KUNIT_CASE(odx_tok_runs_test),
 	KUNIT_CASE(odx_tok_runs_steps_test),
+	KUNIT_CASE(odx_tok_peek_test),
 	KUNIT_CASE_SLOW(odx_tok_lifetime_test),
 	KUNIT_CASE(odx_tok_batches_test),
 	{}
