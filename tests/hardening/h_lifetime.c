@@ -9,8 +9,9 @@
  * once the destination holds some but not all of its pages
  * (/sys/block/odxN/odx/pages), and the racing action is taken then; each case
  * also checks afterwards that the copy was still running when the action
- * returned (else the race was not exercised and the case fails). Needs the
- * module loaded with max_transfer_bytes and max_token_bytes >= 64 MiB.
+ * returned (else the race was not exercised and the case fails). Needs
+ * max_transfer_bytes and max_token_bytes >= 64 MiB on the devices it makes
+ * (the module parameters' defaults, 256 MiB, are).
  * A first, timed copy calibrates: when it takes under 2 s (fast enough to end
  * before a poll sees it), the racing copies run throttled (SCHED_IDLE against
  * busy threads): robust against the host descheduling a vCPU, too.
@@ -494,7 +495,7 @@ ODX_CASE(source_unchanged, 0)
 
 static void lifetime_end(void)
 {
-	if (ctl_remove(src_idx))
+	if (odx_ctl_remove(src_idx))
 		t_diag("removing the source odx%u failed", src_idx);
 	setting_write("share_pages", old_share);
 }
@@ -508,7 +509,7 @@ int main(int argc, char **argv)
 	REQUIRE(!param_read("share_pages", old_share, sizeof(old_share)), "module loaded?");
 	REQUIRE_RET(setting_write("share_pages", "N"), 0);
 	src_idx = ODX_INDEX_ANY;
-	REQUIRE_RET(ctl_add(SRC_SIZE, 512, &src_idx), 0);
+	REQUIRE_RET(odx_ctl_add(SRC_SIZE, 512, ODX_INDEX_ANY, &src_idx), 0);
 	REQUIRE(wait_node(src_idx, true), "odx%u did not appear", src_idx);
 	REQUIRE_RET(dev_fill_all(src_idx, SRC_SIZE, src_seed), 0);
 	{
@@ -517,7 +518,7 @@ int main(int argc, char **argv)
 		struct job j = { 0 };
 		int sfd;
 
-		REQUIRE_RET(ctl_add(COPY_LEN, 512, &cal), 0);
+		REQUIRE_RET(odx_ctl_add(COPY_LEN, 512, ODX_INDEX_ANY, &cal), 0);
 		REQUIRE(wait_node(cal, true), "odx%u did not appear", cal);
 		sfd = dev_open(src_idx, O_RDONLY);
 		j.fd = dev_open(cal, O_RDWR);
@@ -528,7 +529,7 @@ int main(int argc, char **argv)
 		odx_release(sfd, &j.token);
 		close(sfd);
 		close(j.fd);
-		REQUIRE_RET(ctl_remove(cal), 0);
+		REQUIRE_RET(odx_ctl_remove(cal), 0);
 		throttle = j.t1 - j.t0 < 2.0;
 		t_diag("calibration: a 64 MiB copy (share_pages=N) takes %.2f s: %s", j.t1 - j.t0,
 		       throttle ? "racing copies run throttled" : "no throttling");

@@ -1123,7 +1123,7 @@ static void invalid_tokens(void)
 	try(D1, &Q, -EKEYREJECTED, "released token of odx1, on odx1");
 	/* Revoked: its device was removed. */
 	revoked0 = ctl_stat("tokens_revoked");
-	REQUIRE_RET(ctl_add(4 * MiB, 512, &idx), 0);
+	REQUIRE_RET(odx_ctl_add(4 * MiB, 512, ODX_INDEX_ANY, &idx), 0);
 	REQUIRE(wait_node(idx, true), "odx%u did not appear", idx);
 	fd = dev_open(idx, O_RDWR);
 	{
@@ -1137,7 +1137,7 @@ static void invalid_tokens(void)
 		t = o.token;
 	}
 	close(fd);
-	expect(ctl_remove(idx), 0, "remove the token's device");
+	expect(odx_ctl_remove(idx), 0, "remove the token's device");
 	expect(ctl_stat("tokens_revoked") - revoked0, 1, "tokens_revoked + 1");
 	rq_write(&Q, &t, 0, &S1, 1);
 	try(D0, &Q, -EKEYREJECTED, "revoked token (its device was removed)");
@@ -1431,7 +1431,7 @@ static void ctl_remove_cases(void)
 		expect(xioctl(ctl, ODX_CTL_REMOVE, &u), -EBUSY, "CTL_REMOVE odx%u (open)", u);
 	}
 	close_devs();
-	REQUIRE_RET(ctl_add(4 * MiB, 512, &idx), 0);
+	REQUIRE_RET(odx_ctl_add(4 * MiB, 512, ODX_INDEX_ANY, &idx), 0);
 	REQUIRE(wait_node(idx, true), "node");
 	fd = dev_open(idx, O_RDONLY);
 	u = idx;
@@ -1642,7 +1642,7 @@ static void matrix_end(void)
 	t_diag("cases: %ld", h_sh->cases);
 	if (h_sh->known_bugs)
 		t_diag("known driver bugs reproduced: %ld", h_sh->known_bugs);
-	if (ctl_remove(idx4k))
+	if (odx_ctl_remove(idx4k))
 		t_diag("removing odx%u failed", idx4k);
 }
 
@@ -1663,7 +1663,7 @@ int main(int argc, char **argv)
 	REQUIRE(!param_read("max_ranges", buf, sizeof(buf)), "module not loaded?");
 	max_ranges = strtoul(buf, NULL, 10);
 
-	REQUIRE_RET(ctl_add(16 * MiB, 4096, &idx4k), 0);
+	REQUIRE_RET(odx_ctl_add(16 * MiB, 4096, ODX_INDEX_ANY, &idx4k), 0);
 	REQUIRE(wait_node(idx4k, true), "odx%u did not appear", idx4k);
 	devs[D0] = (struct dev){ .idx = 0, .bs = 512 };
 	devs[D1] = (struct dev){ .idx = 1, .bs = 512 };

@@ -545,7 +545,7 @@ static void *churn(void *arg)
 		uint8_t in[DSM_WRITE_RANGES_OFF + 16];
 		int fd, ret;
 
-		ret = ctl_add(4 * MiB, 512, &idx);
+		ret = odx_ctl_add(4 * MiB, 512, ODX_INDEX_ANY, &idx);
 		ADD(ops, 1);
 		if (ret) {
 			FAILF("churn: CTL_ADD: %s", t_errname(ret));
@@ -889,7 +889,7 @@ int main(int argc, char **argv)
 	if (!duration)
 		duration = 60;
 	/* The harness's registration of the case (TEST_F's object): its timeout. */
-	_odx_stress_object->timeout = duration + 300;
+	_odxtest_stress_object->timeout = duration + 300;
 	h_shared_init();
 	return odx_harness_run(argc, argv);
 }

@@ -8,8 +8,10 @@
  * Include it in the one file of a test program that holds its cases, after
  * the helpers' header (odx_test.h, or a program's own CHECK/REQUIRE that
  * provides t_case_begin()/t_case_end()). Every case is a TEST_F of the
- * fixture "odx": the harness forks per case, enforces its timeout and prints
- * KTAP ("ok N odx.NAME"). The fixture connects the helpers to the harness:
+ * fixture "odxtest": the harness forks per case, enforces its timeout and
+ * prints KTAP ("ok N odxtest.NAME"). (Its name prefixes the functions the
+ * harness makes, odxtest_NAME: "odx" would make case ctl_remove libodx's
+ * odx_ctl_remove.) The fixture connects the helpers to the harness:
  * its setup starts the case (t_case_begin(), with a REQUIRE() failure
  * aborting through the harness's longjmp), its teardown runs the deferred
  * cleanups and fails the case when any CHECK() failed.
@@ -38,29 +40,29 @@ static void __attribute__((noreturn)) odx_case_bail(void)
 	abort();
 }
 
-FIXTURE(odx) {};
+FIXTURE(odxtest) {};
 
-FIXTURE_SETUP(odx)
+FIXTURE_SETUP(odxtest)
 {
 	odx_case_meta = _metadata;
 	t_case_begin(_metadata->name, odx_case_bail);
 }
 
-FIXTURE_TEARDOWN(odx)
+FIXTURE_TEARDOWN(odxtest)
 {
 	if (t_case_end())
 		_metadata->exit_code = KSFT_FAIL;
 }
 
 #define ODX_CASE(fn, timeout_s)						\
-	TEST_F_TIMEOUT(odx, fn, (timeout_s) ? (timeout_s) : ODX_CASE_TIMEOUT_DEFAULT) \
+	TEST_F_TIMEOUT(odxtest, fn, (timeout_s) ? (timeout_s) : ODX_CASE_TIMEOUT_DEFAULT) \
 	{								\
 		fn();							\
 	}
 
 /* A case named name that runs fn(). */
 #define ODX_CASE_FN(name, fn, timeout_s)				\
-	TEST_F_TIMEOUT(odx, name, (timeout_s) ? (timeout_s) : ODX_CASE_TIMEOUT_DEFAULT) \
+	TEST_F_TIMEOUT(odxtest, name, (timeout_s) ? (timeout_s) : ODX_CASE_TIMEOUT_DEFAULT) \
 	{								\
 		fn();							\
 	}

@@ -54,6 +54,7 @@
 #include <scsi/sg.h>
 
 #include <linux/odx.h>
+#include "libodx.h"
 
 #define KiB		1024ULL
 #define MiB		(1024 * KiB)
@@ -980,86 +981,59 @@ static uint64_t scsi_wut_ok(int fd, const uint8_t *tok, uint64_t oir, const stru
 }
 
 /* ------------------------------------------------------------------------ */
-/* DSM ioctl (the same tokens) */
+/* DSM ioctl (the same tokens), through libodx */
 
-static int dsm_read(int fd, const struct rng *rg, int n, uint32_t ttl_ms, uint8_t *tok,
-		    uint64_t *protected_len)
+/* The block ranges @rg as byte ranges of odx0/odx1 (at most 64). */
+static void dsm_ranges(const struct rng *rg, int n, struct odx_data_set_range *d)
 {
-	uint8_t in[48 + 16 * 64] = { 0 }, out[536] = { 0 };
-	struct odx_dsm_header *h = (void *)in;
-	struct odx_offload_read_params *p = (void *)(in + 28);
-	struct odx_data_set_range *d = (void *)(in + 48);
-	struct odx_offload_read_output *o = (void *)out;
-	struct odx_dsm_args a = { 0 };
 	int i;
 
-	h->size = 28;
-	h->action = ODX_DSM_ACTION_OFFLOAD_READ;
-	h->parameter_block_offset = 28;
-	h->parameter_block_length = 16;
-	h->data_set_ranges_offset = 48;
-	h->data_set_ranges_length = 16 * n;
-	p->time_to_live = ttl_ms;
+	REQUIRE(n <= 64, "%d ranges", n);
 	for (i = 0; i < n; i++) {
 		d[i].starting_offset = rg[i].lba * bs;
 		d[i].length_in_bytes = (uint64_t)rg[i].n * bs;
 	}
-	a.input = (uintptr_t)in;
-	a.output = (uintptr_t)out;
-	a.input_length = 48 + 16 * n;
-	a.output_length = sizeof(out);
-	if (ioctl(fd, ODX_IOC_DSM, &a) < 0)
-		return -errno;
-	memcpy(tok, &o->token, 512);
+}
+
+static int dsm_read(int fd, const struct rng *rg, int n, uint32_t ttl_ms, uint8_t *tok,
+		    uint64_t *protected_len)
+{
+	struct odx_data_set_range d[64];
+	struct odx_offload_read_output o;
+	int ret;
+
+	dsm_ranges(rg, n, d);
+	ret = odx_offload_read(fd, d, n, ttl_ms, &o);
+	if (ret)
+		return ret;
+	memcpy(tok, &o.token, 512);
 	if (protected_len)
-		*protected_len = o->length_protected;
+		*protected_len = o.length_protected;
 	return 0;
 }
 
 static int dsm_write(int fd, const uint8_t *tok, uint64_t token_offset, const struct rng *rg,
 		     int n, uint64_t *copied)
 {
-	uint8_t in[560 + 16 * 64] = { 0 }, out[16] = { 0 };
-	struct odx_dsm_header *h = (void *)in;
-	struct odx_offload_write_params *p = (void *)(in + 32);
-	struct odx_data_set_range *d = (void *)(in + 560);
-	struct odx_offload_write_output *o = (void *)out;
-	struct odx_dsm_args a = { 0 };
-	int i;
+	struct odx_data_set_range d[64];
+	struct odx_offload_write_output o;
+	struct odx_token t;
+	int ret;
 
-	h->size = 28;
-	h->action = ODX_DSM_ACTION_OFFLOAD_WRITE;
-	h->parameter_block_offset = 32;
-	h->parameter_block_length = 528;
-	h->data_set_ranges_offset = 560;
-	h->data_set_ranges_length = 16 * n;
-	p->token_offset = token_offset;
-	memcpy(&p->token, tok, 512);
-	for (i = 0; i < n; i++) {
-		d[i].starting_offset = rg[i].lba * bs;
-		d[i].length_in_bytes = (uint64_t)rg[i].n * bs;
-	}
-	a.input = (uintptr_t)in;
-	a.output = (uintptr_t)out;
-	a.input_length = 560 + 16 * n;
-	a.output_length = sizeof(out);
-	if (ioctl(fd, ODX_IOC_DSM, &a) < 0)
-		return -errno;
+	dsm_ranges(rg, n, d);
+	memcpy(&t, tok, sizeof(t));
+	ret = odx_offload_write(fd, &t, token_offset, d, n, &o);
+	if (ret)
+		return ret;
 	if (copied)
-		*copied = o->length_copied;
+		*copied = o.length_copied;
 	return 0;
 }
 
-/* /dev/odx-control: a device of its own, removed at the end of the case unless gone. */
+/* /dev/odx-control (libodx): a device of its own, removed at the end of the case unless gone. */
 static void remove_dev(void *arg)
 {
-	uint32_t idx = (uint32_t)(uintptr_t)arg;
-	int fd = open("/dev/odx-control", O_RDWR | O_CLOEXEC);
-
-	if (fd >= 0) {
-		ioctl(fd, ODX_CTL_REMOVE, &idx);
-		close(fd);
-	}
+	odx_ctl_remove((uint32_t)(uintptr_t)arg);
 }
 
 static bool wait_node(uint32_t idx, bool present)
@@ -1079,32 +1053,26 @@ static bool wait_node(uint32_t idx, bool present)
 
 static uint32_t ctl_add_dev(uint64_t size, uint32_t block_size)
 {
-	struct odx_device_params p = { .size_bytes = size, .block_size = block_size,
-				       .index = ODX_INDEX_ANY };
-	int fd = open("/dev/odx-control", O_RDWR | O_CLOEXEC);
+	uint32_t idx;
+	int ret = odx_ctl_add(size, block_size, ODX_INDEX_ANY, &idx);
 
-	REQUIRE(fd >= 0, "open /dev/odx-control: %s", strerror(errno));
-	REQUIRE(ioctl(fd, ODX_CTL_ADD, &p) == 0, "ODX_CTL_ADD: %s", strerror(errno));
-	close(fd);
-	t_defer(remove_dev, (void *)(uintptr_t)p.index);
-	REQUIRE(wait_node(p.index, true), "%s did not appear", dev_path(p.index));
-	return p.index;
+	REQUIRE(ret == 0, "ODX_CTL_ADD: %s", strerror(-ret));
+	t_defer(remove_dev, (void *)(uintptr_t)idx);
+	REQUIRE(wait_node(idx, true), "%s did not appear", dev_path(idx));
+	return idx;
 }
 
 static int ctl_remove(uint32_t idx)
 {
-	int fd = open("/dev/odx-control", O_RDWR | O_CLOEXEC), ret = 0;
-	int i;
+	int i, ret = 0;
 
-	REQUIRE(fd >= 0, "open /dev/odx-control: %s", strerror(errno));
 	/* udev-less guest: the node may still be busy for a moment after close */
 	for (i = 0; i < 50; i++) {
-		ret = ioctl(fd, ODX_CTL_REMOVE, &idx) < 0 ? -errno : 0;
+		ret = odx_ctl_remove(idx);
 		if (ret != -EBUSY)
 			break;
 		usleep(100000);
 	}
-	close(fd);
 	return ret;
 }
 

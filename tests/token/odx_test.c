@@ -308,39 +308,6 @@ int t_system(const char *fmt, ...)
 	return WEXITSTATUS(st);
 }
 
-static int ctl_fd(void)
-{
-	int fd = open("/dev/" ODX_CONTROL_NAME, O_RDWR | O_CLOEXEC);
-
-	REQUIRE(fd >= 0, "open /dev/%s: %s", ODX_CONTROL_NAME, strerror(errno));
-	return fd;
-}
-
-int ctl_add(uint64_t size_bytes, uint32_t block_size, uint32_t *index)
-{
-	struct odx_device_params p = {
-		.size_bytes = size_bytes,
-		.block_size = block_size,
-		.index = *index,
-	};
-	int fd = ctl_fd(), ret;
-
-	ret = ioctl(fd, ODX_CTL_ADD, &p) ? -errno : 0;
-	close(fd);
-	if (!ret)
-		*index = p.index;
-	return ret;
-}
-
-int ctl_remove(uint32_t index)
-{
-	int fd = ctl_fd(), ret;
-
-	ret = ioctl(fd, ODX_CTL_REMOVE, &index) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 bool wait_node(uint32_t index, bool present)
 {
 	struct stat st;
@@ -365,15 +332,15 @@ static void ctl_remove_deferred(void *arg)
 	snprintf(path, sizeof(path), "/sys/block/odx%u", index);
 	if (access(path, F_OK))
 		return;
-	ret = ctl_remove(index);
+	ret = odx_ctl_remove(index);
 	if (ret)
 		t_diag("cleanup: removing odx%u: %s", index, t_errname(ret));
 }
 
 uint32_t ctl_add_dev(uint64_t size_bytes, uint32_t block_size)
 {
-	uint32_t index = ODX_INDEX_ANY;
-	int ret = ctl_add(size_bytes, block_size, &index);
+	uint32_t index;
+	int ret = odx_ctl_add(size_bytes, block_size, ODX_INDEX_ANY, &index);
 
 	REQUIRE_RET(ret, 0);
 	t_defer(ctl_remove_deferred, (void *)(uintptr_t)index);
@@ -853,11 +820,6 @@ int offload_write(int fd, const struct odx_token *token, uint64_t token_offset,
 		      t_errname(ret), written);
 	}
 	return ret;
-}
-
-int odx_release(int fd, const struct odx_token *token)
-{
-	return ioctl(fd, ODX_IOC_RELEASE, token) ? -errno : 0;
 }
 
 void zero_token(struct odx_token *t, uint8_t fill)

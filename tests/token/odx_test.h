@@ -7,8 +7,10 @@
  *   header, the parameter block at the header size rounded up to the block's
  *   alignment (4 for offload read: offset 28; 8 for offload write: offset 32),
  *   then the ranges at the end of the parameter block rounded up to 8.
- * - offload_read() / offload_write() / odx_release(): the ioctls, returning 0
- *   or -errno.
+ * - offload_read() / offload_write(): the DSM ioctl with those buffers,
+ *   checking what the kernel writes back, returning 0 or -errno. The plain
+ *   calls come from libodx (tools/lib/libodx.h, compiled in): odx_release(),
+ *   odx_revoke(), odx_get_caps(), odx_ctl_add(), odx_ctl_remove().
  * - Known data: every byte is a function of a seed and its absolute device
  *   offset, so data copied from the wrong place, or not copied, never matches.
  * - struct area: a stretch of a device together with the bytes it must hold
@@ -30,6 +32,7 @@
 #include <sys/types.h>
 
 #include <linux/odx.h>
+#include "libodx.h"
 
 #define KiB	1024ULL
 #define MiB	(1024 * KiB)
@@ -116,9 +119,7 @@ int param_read(const char *name, char *buf, size_t len);
 /* Run a shell command; returns its exit status (-1 if it did not exit). */
 int t_system(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* /dev/odx-control */
-int ctl_add(uint64_t size_bytes, uint32_t block_size, uint32_t *index);
-int ctl_remove(uint32_t index);
+/* /dev/odx-control (libodx: odx_ctl_add(), odx_ctl_remove()) */
 /* Create a device (removed at the end of the case unless removed before),
  * wait for its node. REQUIRE()s success; returns the index. */
 uint32_t ctl_add_dev(uint64_t size_bytes, uint32_t block_size);
@@ -226,8 +227,6 @@ int offload_read(int fd, const struct odx_data_set_range *r, unsigned int n,
 int offload_write(int fd, const struct odx_token *token, uint64_t token_offset,
 		  const struct odx_data_set_range *r, unsigned int n,
 		  struct odx_offload_write_output *out);
-/* ODX_IOC_RELEASE; 0 or -errno. */
-int odx_release(int fd, const struct odx_token *token);
 /* The well-known zero token (rest of the bytes: fill). */
 void zero_token(struct odx_token *t, uint8_t fill);
 

@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define BUDGET		(8 * MiB)
@@ -113,24 +112,21 @@ static uint64_t mem_available(void)
 	return kb * KiB;
 }
 
-/* End every token of device idx (ODX_IOC_REVOKE). */
+/* End every token of device idx (ODX_IOC_REVOKE, libodx). */
 static void revoke_all(unsigned int idx)
 {
-	struct odx_revoke_args a = { 0 };
 	int fd = dev_open(idx, O_RDWR);
 
-	CHECK(!ioctl(fd, ODX_IOC_REVOKE, &a), "ODX_IOC_REVOKE: %s", strerror(errno));
+	CHECK_RET(odx_revoke(fd, NULL), 0);
 	close(fd);
 }
 
 static void revoke_all_deferred(void *arg)
 {
-	unsigned int idx = (unsigned int)(uintptr_t)arg;
-	struct odx_revoke_args a = { 0 };
-	int fd = dev_try_open(idx, O_RDWR);
+	int fd = dev_try_open((unsigned int)(uintptr_t)arg, O_RDWR);
 
 	if (fd >= 0) {
-		ioctl(fd, ODX_IOC_REVOKE, &a);
+		odx_revoke(fd, NULL);
 		close(fd);
 	}
 }

@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define SRC	0ULL
@@ -33,7 +32,7 @@ static void require_caps(uint64_t max_token, uint64_t max_transfer)
 	struct odx_caps c;
 	int fd = dev_open(ldev(), O_RDONLY);
 
-	REQUIRE(!ioctl(fd, ODX_IOC_CAPS, &c), "ODX_IOC_CAPS: %s", strerror(errno));
+	REQUIRE_RET(odx_get_caps(fd, &c), 0);
 	close(fd);
 	REQUIRE(c.maximum_token_size == max_token && c.maximum_transfer_size == max_transfer,
 		"device without the limits this case needs: maximum_token_size "

@@ -388,12 +388,12 @@ static void revoke_on_device_removal(void)
 	model_copy(&s, sr, 1, 0, &d, dr2, 1, 0);
 
 	fd = dev_open(idx, O_RDONLY);
-	CHECK_RET(ctl_remove(idx), -EBUSY);
+	CHECK_RET(odx_ctl_remove(idx), -EBUSY);
 	close(fd);
 	inv0 = odx_stat(0, "invalid_token_uses");
-	REQUIRE_RET(ctl_remove(idx), 0);
+	REQUIRE_RET(odx_ctl_remove(idx), 0);
 	CHECK(wait_node(idx, false), "%s still exists after the removal", dev_path(idx));
-	CHECK_RET(ctl_remove(idx), -ENODEV);
+	CHECK_RET(odx_ctl_remove(idx), -ENODEV);
 
 	write_rejected(fd0, &tok, 0, dr, 1, "token of a removed device");
 	CHECK_RET(odx_release(fd0, &tok), -EKEYREJECTED);
@@ -444,7 +444,7 @@ static void revoke_counter(void)
 	mint(idx, sr, 1, 0, &t2);
 	CHECK_U64("tokens_live", odx_stat(idx, "tokens_live"), 2);
 	live0 = ctl_stat("tokens_live");
-	REQUIRE_RET(ctl_remove(idx), 0);
+	REQUIRE_RET(odx_ctl_remove(idx), 0);
 	CHECK(ctl_stat("tokens_revoked") == rev0 + 2,
 	      "module-wide tokens_revoked moved by %lld, expected 2",
 	      ctl_stat("tokens_revoked") - rev0);
@@ -662,7 +662,7 @@ static void concurrent_use_and_revoke(void)
 	}
 	users_start(u, 2);
 	sleep_ms(400);
-	CHECK_RET(ctl_remove(idx), 0);
+	CHECK_RET(odx_ctl_remove(idx), 0);
 	__atomic_store_n(&ended, 1, __ATOMIC_RELEASE);
 	sleep_ms(300);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
