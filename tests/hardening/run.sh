@@ -17,7 +17,9 @@
 #   default   insmod odx.ko nr_devices=2 size_mb=64
 #             h_matrix   hostile-input matrix: one case per class of inputs
 #             h_stress   concurrency stress (H_STRESS_SECONDS, default 60)
-#   lifetime  ... max_transfer_bytes=128 MiB max_token_bytes=128 MiB
+#   lifetime  nr_devices=2 size_mb=64 (the default max_transfer_bytes and
+#             max_token_bytes, 256 MiB, let one offload write copy the 64 MiB
+#             h_lifetime needs)
 #             h_lifetime lifetime races (removal, expiry, close, SIGKILL mid-copy);
 #             the rmmod after it shows the module unloads after a killed copy
 #   faults    nr_devices=2 size_mb=64
@@ -35,7 +37,6 @@
 . "$(dirname "$0")/../lib/check.sh"
 
 MOD_ARGS=(nr_devices=2 size_mb=64)
-LIFETIME_ARGS=(max_transfer_bytes=134217728 max_token_bytes=134217728)
 
 faults=1
 want=()
@@ -65,7 +66,7 @@ if wanted matrix || wanted stress; then
 fi
 
 if wanted lifetime; then
-	pass_load module_load_lifetime lifetime "${MOD_ARGS[@]}" "${LIFETIME_ARGS[@]}"
+	pass_load module_load_lifetime lifetime "${MOD_ARGS[@]}"
 	t_harness_batch 400 h_lifetime
 	# The copy killed mid-way left nothing behind: the module unloads.
 	pass_unload module_unload_after_lifetime
