@@ -335,6 +335,7 @@ cfs_dev() {	# cfs_dev NAME INDEX [ATTR=VALUE...]
 	for a in size_mb=64 index="$idx" "$@" power=1; do
 		if ! err=$( { echo "${a#*=}" >"$d/${a%%=*}"; } 2>&1); then
 			diag "$d: cannot write ${a#*=} to ${a%%=*}: $err"
+			rmdir "$d"
 			return 1
 		fi
 	done
@@ -349,7 +350,12 @@ cfs_dev_remove() {	# cfs_dev_remove NAME...
 	local d idx err rc=0
 	for d in "$@"; do
 		d=$CHECK_CFS/$d
-		idx=$(<"$d/index") || { rc=1; continue; }
+		if [ ! -d "$d" ]; then
+			diag "no $d"
+			rc=1
+			continue
+		fi
+		idx=$(<"$d/index")
 		if ! err=$( { echo 0 >"$d/power"; } 2>&1) || ! err=$(rmdir "$d" 2>&1); then
 			diag "removing $d: $err"
 			rc=1
@@ -372,7 +378,10 @@ cfs_devs() {	# cfs_devs NAME N [ATTR=VALUE...]
 			[ -d "$d" ] && [ "$(<"$d/power")" = 1 ] && [ "$(<"$d/index")" = "$i" ] &&
 				{ cfs_dev_remove "${d##*/}" || return 1; }
 		done
-		if [ -e "/sys/block/odx$i" ] && ! out=$("$ODXCTL" remove "$i" 2>&1); then
+		if [ -e "/sys/block/odx$i" ] && [ -z "${ODXCTL:-}" ]; then
+			diag "cfs_devs: odx$i is there and no odxctl to remove it (check_odxctl)"
+			return 1
+		elif [ -e "/sys/block/odx$i" ] && ! out=$("$ODXCTL" remove "$i" 2>&1); then
 			diag "odxctl remove $i: $out"
 			return 1
 		fi
