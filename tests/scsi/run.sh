@@ -724,8 +724,8 @@ devices() {	# devices NAME ATTR=VALUE...
 }
 
 devices_removed() {	# devices_removed NAME
-	cfs_dev_remove "$1-0" "$1-1" || return 1
 	unset ODX_SG_SETTINGS
+	cfs_dev_remove "$1-0" "$1-1"
 }
 
 sh_cases() {	# sh_cases NAME...: shell cases t_NAME
