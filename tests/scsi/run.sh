@@ -11,7 +11,7 @@
 # comes from $ODX_TOP/build/tests/scsi (make -C tests/scsi on the host) and odxctl
 # from $ODX_TOP/build/tools; when missing or stale they are rebuilt into /tmp.
 # PATTERN (a grep -E regex) runs only the matching cases (module loads and
-# unloads always run).
+# unloads, and the configfs devices, always run).
 #
 # One module load (nr_devices=2 size_mb=64) for the per-device settings, which
 # devices made in configfs vary (tests/lib/check.sh: cfs_devs makes odx0 and
