@@ -9,8 +9,8 @@
 # (the project). The programs (kselftest harness) come from
 # $ODX_TOP/build/tests/token (make -C tests/token on the host); when they are
 # missing or older than their sources they are rebuilt into /tmp. PATTERN (a
-# grep -E regex) runs only the matching cases (module loads and unloads always
-# run).
+# grep -E regex) runs only the matching cases (module loads and unloads, and
+# the configfs devices, always run).
 #
 # One module load (nr_devices=2 size_mb=64): layout, t_copy, t_access,
 # t_token, t_cow, t_race, t_revoke, t_budget, t_deliver on odx0 and odx1; then
