@@ -20,11 +20,13 @@ case "${1:-}" in
 	fi
 	suites+=("odxctl:\"\$top/tests/odxctl/run.sh\"")
 	suites+=("scsi:\"\$top/tests/scsi/run.sh\"")
+	suites+=("lio:\"\$top/tests/lio/run.sh\"")
 	;;
 *)
 	suites+=("block:\"\$top/tests/guest/run.sh\"")
 	suites+=("token:\"\$top/tests/token/run.sh\"")
 	suites+=("scsi:\"\$top/tests/scsi/run.sh\"")
+	suites+=("lio:\"\$top/tests/lio/run.sh\"")
 	suites+=("hardening:\"\$top/tests/hardening/run.sh\"")
 	;;
 esac

@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The LIO suite, on the one runner (tests/lib/check.sh): odx devices served as
+# LUNs by the kernel's SCSI target through odx_target.ko, reached by the
+# kernel's own SCSI stack over tcm_loop (/dev/sdX), and by real clients
+# (sg3_utils, ddpt, mkfs/fsck, fio). Runs only inside the guest of
+# scripts/odx-vm:
+#
+#   scripts/odx-vm --kernel debian-6.12 -- tests/lio/run.sh [PATTERN]
+#
+# On the debug kernel LIO is built in; on the stock kernels it comes from
+# their own module packages ($ODX_MODROOT). The suite loads odx.ko with two
+# devices, odx_target.ko, makes the backstores odx_0/lun0 and odx_1/lun0
+# (odx_index=0 and 1) and a tcm_loop target with both as LUNs 0 and 1, and a
+# second tcm_loop target (another I_T nexus) with odx0 as its LUN 0. ddpt 0.97
+# writes its range descriptors one byte early, so the devices are loaded with
+# ddpt_quirk=1; the cases that send T10's layout themselves turn it off.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/check.sh"
+
+check_suite lio "${1:-}"
+check_odxctl
+
+C=/sys/kernel/config/target
+WWN1=naa.5001405000000a01	# tcm_loop target 1: odx0 (LUN 0), odx1 (LUN 1)
+WWN2=naa.5001405000000a02	# tcm_loop target 2: odx0 (LUN 0), another nexus
+MiB=$((1 << 20))
+BS=512
+SDA= SDB= SDC=	# odx0 and odx1 through target 1, odx0 through target 2
+W=$CHECK_W
+
+# The sd disk of tcm_loop target WWN, LUN N: tcm_loop names the SCSI address
+# of its target in tpgt_1/address ("H:0:T").
+lio_disk() {	# lio_disk WWN LUN
+	local d addr
+	addr=$(cat "$C/loopback/$1/tpgt_1/address" 2>/dev/null) || return 1
+	for d in /sys/block/sd*; do
+		[ -e "$d/device" ] || continue
+		[ "$(basename "$(readlink -f "$d/device")")" = "$addr:$2" ] &&
+			{ echo "/dev/${d##*/}"; return 0; }
+	done
+	return 1
+}
+
+lio_modules() {
+	local m
+	[ -d "$C" ] && return 0
+	for m in target_core_mod tcm_loop sd_mod sg; do
+		modprobe -d "${ODX_MODROOT:-/}" "$m" 2>/dev/null ||
+			modprobe "$m" 2>/dev/null || true
+	done
+	[ -d "$C" ] || { diag "no LIO: $C is missing"; return 1; }
+}
+
+lio_backstore() {	# lio_backstore INDEX
+	local d=$C/core/odx_$1/lun0
+	mkdir -p "$d" &&
+	echo "odx_index=$1" > "$d/control" &&
+	printf '60014050000000%02d\n' "$1" > "$d/wwn/vpd_unit_serial" &&
+	echo 1 > "$d/enable"
+}
+
+lio_loop() {	# lio_loop WWN INDEX... : a tcm_loop target, INDEX as LUN 0, 1, ...
+	local wwn=$1 lun=0 i
+	shift
+	mkdir -p "$C/loopback/$wwn/tpgt_1" &&
+	echo "${wwn%?}f" > "$C/loopback/$wwn/tpgt_1/nexus" || return 1
+	for i in "$@"; do
+		mkdir -p "$C/loopback/$wwn/tpgt_1/lun/lun_$lun" &&
+		ln -s "$C/core/odx_$i/lun0" "$C/loopback/$wwn/tpgt_1/lun/lun_$lun/odx$i" || return 1
+		lun=$((lun + 1))
+	done
+}
+
+lio_setup() {
+	local i
+	lio_modules || return 1
+	insmod "$ODX_BUILD/odx_target.ko" || return 1
+	lio_backstore 0 && lio_backstore 1 || return 1
+	lio_loop "$WWN1" 0 1 && lio_loop "$WWN2" 0 || return 1
+	for i in $(seq 100); do
+		SDA=$(lio_disk "$WWN1" 0) && SDB=$(lio_disk "$WWN1" 1) &&
+			SDC=$(lio_disk "$WWN2" 0) && [ -b "$SDA" ] && [ -b "$SDB" ] && [ -b "$SDC" ] &&
+			break
+		sleep 0.2
+	done
+	[ -b "${SDA:-}" ] && [ -b "${SDB:-}" ] && [ -b "${SDC:-}" ] ||
+		{ diag "LUNs did not appear: $(ls /sys/block)"; return 1; }
+	diag "odx0 = $SDA and $SDC, odx1 = $SDB"
+}
+
+lio_teardown() {
+	local wwn l
+	for wwn in "$WWN1" "$WWN2"; do
+		[ -d "$C/loopback/$wwn" ] || continue
+		for l in "$C/loopback/$wwn"/tpgt_1/lun/lun_*; do
+			[ -d "$l" ] || continue
+			rm -f "$l"/odx*
+			rmdir "$l"
+		done
+		echo > /dev/null
+		rmdir "$C/loopback/$wwn/tpgt_1" "$C/loopback/$wwn" 2>/dev/null || true
+	done
+	for l in "$C"/core/odx_*; do
+		[ -d "$l" ] || continue
+		rmdir "$l"/lun0 "$l"
+	done
+	rmmod odx_target
+}
+
+# x CMD...: run CMD, output in $W/out and $W/err, status in $rc.
+x() {
+	"$@" >"$W/out" 2>"$W/err"
+	rc=$?
+}
+
+show() { sed 's/^/  /' "$W/out" "$W/err" | head -n 40 | while IFS= read -r l; do diag "$l"; done; }
+
+rnd() { head -c "$2" /dev/urandom > "$1"; }
+
+# put DEV OFFSET FILE: write FILE at OFFSET of DEV, O_DIRECT.
+put() {
+	dd if="$3" of="$1" bs=512 seek=$(($2 / 512)) oflag=direct conv=notrunc status=none
+}
+
+# same DEV OFFSET FILE: DEV holds FILE at OFFSET.
+same() {
+	cmp -s -n "$(stat -c %s "$3")" -i "$2:0" "$1" "$3" ||
+		{ diag "$1 at $2 does not hold $3"; return 1; }
+}
+
+counter() { cat "/sys/block/$1/odx/$2"; }
+
+t_inquiry_3pc() {
+	x sg_inq "$SDA"
+	grep -q '3PC=1' "$W/out" || { show; return 1; }
+	grep -q 'ODX' "$W/out" || { diag "product is not ODX"; show; return 1; }
+}
+
+t_vpd_supported_lists_8f() {
+	x sg_vpd -p sv "$SDA"
+	[ "$rc" = 0 ] && grep -qi 'Third party copy \[tpc\]' "$W/out" || { show; return 1; }
+}
+
+t_vpd_tpc_limits() {
+	local ranges
+	x sg_vpd -p tpc "$SDA"
+	[ "$rc" = 0 ] || { show; return 1; }
+	ranges=$(cat /sys/block/odx0/odx/maximum_data_descriptors)
+	grep -qi 'Block device ROD' "$W/out" || { diag "no Block Device ROD Token Limits descriptor"; show; return 1; }
+	grep -Eqi "range descriptors: *$ranges\$" "$W/out" ||
+		{ diag "maximum range descriptors is not odx0's ($ranges)"; show; return 1; }
+	local tok xfer
+	tok=$(cat /sys/block/odx0/odx/maximum_token_size)
+	xfer=$(cat /sys/block/odx0/odx/maximum_transfer_size)
+	[ "$xfer" -lt "$tok" ] && tok=$xfer
+	grep -Eqi "Maximum token transfer size: *$((tok / BS))\$" "$W/out" ||
+		{ diag "maximum token transfer size is not odx0's ($((tok / BS)) blocks)"; show; return 1; }
+}
+
+t_read_write_through_lun() {
+	rnd "$W/a" $((3 * MiB + 4096))
+	put "$SDA" $((5 * MiB)) "$W/a" || return 1
+	same /dev/odx0 $((5 * MiB)) "$W/a" || return 1
+	rnd "$W/b" $((2 * MiB))
+	put /dev/odx1 $((7 * MiB)) "$W/b" || return 1
+	same "$SDB" $((7 * MiB)) "$W/b"
+}
+
+# ddpt --odx from LUN 0 to LUN 1: POPULATE TOKEN, WRITE USING TOKEN over tcm_loop.
+t_ddpt_odx_between_luns() {
+	local n=$((8 * MiB / BS)) sk=$((MiB / BS)) se=$((20 * MiB / BS)) shared
+	rnd "$W/src" $((n * BS))
+	put "$SDA" $((sk * BS)) "$W/src" || return 1
+	shared=$(counter odx1 bytes_shared)
+	x ddpt status=none --odx if="$SDA" of="$SDB" bs=$BS skip="$sk,$n" seek="$se,$n" count="$n"
+	[ "$rc" = 0 ] || { diag "ddpt exit $rc"; show; return 1; }
+	same /dev/odx1 $((se * BS)) "$W/src" || return 1
+	same "$SDB" $((se * BS)) "$W/src" || return 1
+	[ "$(counter odx1 bytes_shared)" -gt "$shared" ] ||
+		{ diag "odx1's bytes_shared did not grow: not an offload copy"; return 1; }
+}
+
+# The sg node of a disk (sg_xcopy wants those).
+sg_of() { echo "/dev/$(ls "/sys/block/${1#/dev/}/device/scsi_generic")"; }
+
+# LIO's own EXTENDED COPY (LID1) between the two odx LUNs.
+t_sg_xcopy_between_luns() {
+	local n=$((4 * MiB / BS)) sk=$((30 * MiB / BS)) se=$((40 * MiB / BS))
+	rnd "$W/src" $((n * BS))
+	put "$SDA" $((sk * BS)) "$W/src" || return 1
+	x sg_xcopy if="$(sg_of "$SDA")" of="$(sg_of "$SDB")" bs=$BS skip="$sk" seek="$se" count="$n"
+	[ "$rc" = 0 ] || { diag "sg_xcopy exit $rc"; show; return 1; }
+	same /dev/odx1 $((se * BS)) "$W/src"
+}
+
+# A token minted over tcm_loop (ddpt rtf=) written with odxctl on the target
+# side (the DSM ioctl), and one minted by odxctl written over tcm_loop.
+t_token_lun_to_odxctl_and_back() {
+	local n=$((MiB / BS)) sk=$((50 * MiB / BS)) se=$((60 * MiB / BS))
+	rnd "$W/src" $((n * BS))
+	put "$SDA" $((sk * BS)) "$W/src" || return 1
+	rm -f "$W/t.rtf"
+	x ddpt status=none if="$SDA" bs=$BS skip="$sk,$n" count="$n" rtf="$W/t.rtf"
+	[ "$rc" = 0 ] && [ "$(stat -c %s "$W/t.rtf")" = 512 ] || { diag "ddpt rtf"; show; return 1; }
+	x "$ODXCTL" write /dev/odx1 --token "$W/t.rtf" "$((se * BS))+$((n * BS))"
+	[ "$rc" = 0 ] || { diag "odxctl write"; show; return 1; }
+	same /dev/odx1 $((se * BS)) "$W/src" || return 1
+
+	rnd "$W/src2" $((n * BS))
+	put /dev/odx0 $((sk * BS)) "$W/src2" || return 1
+	x "$ODXCTL" token /dev/odx0 "$((sk * BS))+$((n * BS))" --out "$W/t2.tok"
+	[ "$rc" = 0 ] || { diag "odxctl token"; show; return 1; }
+	x ddpt status=none rtf="$W/t2.tok" of="$SDB" bs=$BS seek="$((se + n)),$n" count="$n"
+	[ "$rc" = 0 ] || { diag "ddpt write with odxctl's token"; show; return 1; }
+	same /dev/odx1 $(((se + n) * BS)) "$W/src2"
+}
+
+# List identifiers belong to the I_T nexus: POPULATE TOKEN with a list
+# identifier through target 1 is found by RRTI there, not through target 2
+# (another nexus to the same odx device). Sent with sg_raw.
+t_list_ids_per_nexus() {
+	echo 0 > /sys/block/odx0/odx/ddpt_quirk
+	list_ids_per_nexus
+	rc=$?
+	echo 1 > /sys/block/odx0/odx/ddpt_quirk
+	return $rc
+}
+
+list_ids_per_nexus() {
+	# POPULATE TOKEN, list identifier 77: 8 blocks at LBA 0, default lifetime.
+	printf '\x00\x1e\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10' > "$W/pt"
+	printf '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00\x00' >> "$W/pt"
+	x sg_raw -s 32 -i "$W/pt" "$SDA" 83 10 00 00 00 00 00 00 00 4d 00 00 00 20 00 00
+	[ "$rc" = 0 ] || { diag "POPULATE TOKEN through $SDA"; show; return 1; }
+	x sg_raw -r 600 "$SDA" 84 07 00 00 00 4d 00 00 00 00 00 00 02 58 00 00
+	[ "$rc" = 0 ] || { diag "RRTI 77 through $SDA (same nexus)"; show; return 1; }
+	x sg_raw -r 600 "$SDC" 84 07 00 00 00 4d 00 00 00 00 00 00 02 58 00 00
+	[ "$rc" != 0 ] && grep -qi 'illegal request' "$W/out" "$W/err" ||
+		{ diag "RRTI 77 through $SDC (another nexus) should be refused"; show; return 1; }
+	# The token goes with DEL_TKN-less expiry; release it through the DSM side.
+	"$ODXCTL" revoke /dev/odx0 >/dev/null 2>&1 || true
+}
+
+t_mkfs_fsck_on_lun() {
+	x mkfs.ext4 -q -F "$SDB"
+	[ "$rc" = 0 ] || { show; return 1; }
+	x fsck.ext4 -fn "$SDB"
+	[ "$rc" = 0 ] || { show; return 1; }
+}
+
+t_fio_verify_on_lun() {
+	command -v fio >/dev/null || { skip "fio is not installed"; return 4; }
+	x fio --name=lio --filename="$SDB" --direct=1 --rw=randwrite --bs=4k --size=32M \
+		--offset=64M --verify=crc32c --do_verify=1 --iodepth=4 --ioengine=psync \
+		--randrepeat=0 --output-format=terse
+	[ "$rc" = 0 ] || { show; return 1; }
+}
+
+# The odx device cannot go while a backstore serves it.
+t_claimed_device_stays() {
+	x "$ODXCTL" remove 1
+	[ "$rc" != 0 ] && [ -e /sys/block/odx1 ] || { diag "odx1 was removed under LIO"; show; return 1; }
+}
+
+pass_load module-load default nr_devices=2 size_mb=128 ddpt_quirk=1
+pass_sh lio-setup lio_setup
+for t in inquiry_3pc vpd_supported_lists_8f vpd_tpc_limits read_write_through_lun \
+	 ddpt_odx_between_luns sg_xcopy_between_luns token_lun_to_odxctl_and_back \
+	 list_ids_per_nexus mkfs_fsck_on_lun fio_verify_on_lun claimed_device_stays; do
+	t_sh "$t" "t_$t"
+done
+pass_sh lio-teardown lio_teardown
+pass_unload module-unload
+check_run
