@@ -15,7 +15,7 @@ demo_pkgs=(build-essential kmod cpio xz-utils qemu-system-x86 busybox-static
 	linux-headers-amd64 gzip file python3 libjson-c-dev pkgconf)
 full_pkgs=(flex bison bc libelf-dev libssl-dev linux-source-6.12 fio sparse
 	e2fsprogs util-linux perl clang libclang-rt-14-dev ddpt sg3-utils libiscsi-bin
-	dkms lintian)
+	libiscsi-dev dkms lintian)
 profile=full
 bench=0
 for arg in "$@"; do

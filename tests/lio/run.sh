@@ -15,19 +15,34 @@
 # second tcm_loop target (another I_T nexus) with odx0 as its LUN 0. ddpt 0.97
 # writes its range descriptors one byte early, so the devices are loaded with
 # ddpt_quirk=1; the cases that send T10's layout themselves turn it off.
+#
+# Over iSCSI on the guest's loopback (lo, 127.0.0.1:3260): an iSCSI target
+# ($IQN) with odx0 and odx1 as LUNs 0 and 1, reached by libiscsi: its
+# conformance suite iscsi-test-cu (iscsi-cu.sh: one iscsi_FAMILY case per
+# family) and iscsi_odx (iscsi_odx.c), an initiator that mints and writes
+# tokens itself. iscsi_target_mod is built into the debug kernel and loaded
+# from $ODX_MODROOT on the stock ones.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/check.sh"
 
 check_suite lio "${1:-}"
 check_odxctl
+# iscsi_odx, on libiscsi (libiscsi-dev): without it the iSCSI token cases skip.
+if [ -f /usr/include/iscsi/iscsi.h ] || [ -x "$ODX_TOP/build/tests/lio/iscsi_odx" ]; then
+	check_programs lio
+fi
 
 C=/sys/kernel/config/target
 WWN1=naa.5001405000000a01	# tcm_loop target 1: odx0 (LUN 0), odx1 (LUN 1)
 WWN2=naa.5001405000000a02	# tcm_loop target 2: odx0 (LUN 0), another nexus
 MiB=$((1 << 20))
 BS=512
-SDA= SDB= SDC=	# odx0 and odx1 through target 1, odx0 through target 2
+SDA='' SDB='' SDC=''	# odx0 and odx1 through target 1, odx0 through target 2
 W=$CHECK_W
+IQN=iqn.2003-01.org.linux-iscsi.odx:lio	# iSCSI target: odx0 (LUN 0), odx1 (LUN 1)
+PORTAL=127.0.0.1:3260
+URL0=iscsi://$PORTAL/$IQN/0
+URL1=iscsi://$PORTAL/$IQN/1
 
 # The sd disk of tcm_loop target WWN, LUN N: tcm_loop names the SCSI address
 # of its target in tpgt_1/address ("H:0:T").
@@ -89,8 +104,50 @@ lio_setup() {
 	diag "odx0 = $SDA and $SDC, odx1 = $SDB"
 }
 
+# The iSCSI target $IQN on the loopback portal, odx0 and odx1 as LUNs 0 and 1,
+# open to any initiator (no ACLs, no CHAP), read-write.
+iscsi_setup() {
+	local t=$C/iscsi/$IQN/tpgt_1 a i out
+	ip link set lo up || { diag "ip link set lo up failed"; return 1; }
+	if [ ! -d "$C/iscsi" ] && ! out=$(modprobe -d "${ODX_MODROOT:-/}" iscsi_target_mod 2>&1) &&
+	   ! out=$(modprobe iscsi_target_mod 2>&1); then
+		diag "no iSCSI target: modprobe iscsi_target_mod: $out"
+		return 1
+	fi
+	mkdir -p "$t" || return 1
+	for i in 0 1; do
+		mkdir -p "$t/lun/lun_$i" &&
+		ln -s "$C/core/odx_$i/lun0" "$t/lun/lun_$i/odx$i" || return 1
+	done
+	for a in generate_node_acls=1 cache_dynamic_acls=1 demo_mode_write_protect=0 \
+		 authentication=0; do
+		echo "${a#*=}" > "$t/attrib/${a%%=*}" || { diag "$t: cannot set $a"; return 1; }
+	done
+	mkdir "$t/np/$PORTAL" || { diag "no portal $PORTAL"; return 1; }
+	echo 1 > "$t/enable" || return 1
+	if command -v iscsi-inq >/dev/null && ! out=$(iscsi-inq "$URL0" 2>&1); then
+		diag "iscsi-inq $URL0: $out"
+		return 1
+	fi
+	diag "iSCSI target $IQN on $PORTAL: odx0 = LUN 0, odx1 = LUN 1"
+}
+
+iscsi_teardown() {
+	local t=$C/iscsi/$IQN/tpgt_1 l
+	[ -d "$t" ] || return 0
+	echo 0 > "$t/enable" 2>/dev/null
+	rmdir "$t/np/$PORTAL" 2>/dev/null
+	for l in "$t"/lun/lun_*; do
+		[ -d "$l" ] || continue
+		rm -f "$l"/odx*
+		rmdir "$l"
+	done
+	rmdir "$t" "$C/iscsi/$IQN"
+}
+
 lio_teardown() {
 	local wwn l
+	iscsi_teardown || diag "the iSCSI target did not go"
 	for wwn in "$WWN1" "$WWN2"; do
 		[ -d "$C/loopback/$wwn" ] || continue
 		for l in "$C/loopback/$wwn"/tpgt_1/lun/lun_*; do
@@ -242,6 +299,75 @@ list_ids_per_nexus() {
 	"$ODXCTL" revoke /dev/odx0 >/dev/null 2>&1 || true
 }
 
+# CMD with odx0 and odx1 reading T10's range descriptors (ddpt_quirk=0).
+t10() {	# t10 CMD...
+	local r
+	echo 0 > /sys/block/odx0/odx/ddpt_quirk
+	echo 0 > /sys/block/odx1/odx/ddpt_quirk
+	"$@"
+	r=$?
+	echo 1 > /sys/block/odx0/odx/ddpt_quirk
+	echo 1 > /sys/block/odx1/odx/ddpt_quirk
+	return $r
+}
+
+iscsi_odx_ready() {
+	[ -x "${BIN:-}/iscsi_odx" ] || { skip "no iscsi_odx: libiscsi-dev is missing (scripts/setup.sh)"; return 4; }
+}
+
+# A token minted by an iSCSI initiator (POPULATE TOKEN and RRTI on LUN 0, odx0)
+# written by odxctl on the target side (the DSM ioctl) into odx1; the copy
+# read back over iSCSI too.
+t_iscsi_token_to_odxctl() {
+	iscsi_odx_ready || return
+	t10 iscsi_token_to_odxctl
+}
+
+iscsi_token_to_odxctl() {
+	local n=$((MiB / BS)) sk=$((80 * MiB / BS)) se=$((90 * MiB / BS))
+	rnd "$W/src" $((n * BS))
+	put /dev/odx0 $((sk * BS)) "$W/src" || return 1
+	x "$BIN/iscsi_odx" populate "$URL0" "$sk" "$n" "$W/i.tok"
+	[ "$rc" = 0 ] || { diag "iscsi_odx populate"; show; return 1; }
+	x "$ODXCTL" write /dev/odx1 --token "$W/i.tok" "$((se * BS))+$((n * BS))"
+	[ "$rc" = 0 ] || { diag "odxctl write with the iSCSI initiator's token"; show; return 1; }
+	same /dev/odx1 $((se * BS)) "$W/src" || return 1
+	x "$BIN/iscsi_odx" read "$URL1" "$se" "$n" "$W/back"
+	[ "$rc" = 0 ] && cmp -s "$W/back" "$W/src" ||
+		{ diag "LUN 1 over iSCSI does not hold the copy"; show; return 1; }
+}
+
+# A token minted by odxctl on the target side written over iSCSI with WRITE
+# USING TOKEN into LUN 1 (odx1).
+t_odxctl_token_over_iscsi() {
+	iscsi_odx_ready || return
+	t10 odxctl_token_over_iscsi
+}
+
+odxctl_token_over_iscsi() {
+	local n=$((MiB / BS)) sk=$((82 * MiB / BS)) se=$((92 * MiB / BS))
+	rnd "$W/src" $((n * BS))
+	put /dev/odx0 $((sk * BS)) "$W/src" || return 1
+	x "$ODXCTL" token /dev/odx0 "$((sk * BS))+$((n * BS))" --out "$W/o.tok"
+	[ "$rc" = 0 ] || { diag "odxctl token"; show; return 1; }
+	x "$BIN/iscsi_odx" write "$URL1" "$W/o.tok" "$se" "$n"
+	[ "$rc" = 0 ] || { diag "iscsi_odx write with odxctl's token"; show; return 1; }
+	same /dev/odx1 $((se * BS)) "$W/src" || return 1
+	x "$BIN/iscsi_odx" read "$URL1" "$se" "$n" "$W/back"
+	[ "$rc" = 0 ] && cmp -s "$W/back" "$W/src" ||
+		{ diag "LUN 1 over iSCSI does not hold the copy"; show; return 1; }
+}
+
+# Two iSCSI sessions (two ISIDs, one initiator name) are two I_T nexuses: RRTI
+# of one's list identifier is ILLEGAL REQUEST on the other, and both use the
+# same list identifier for tokens of their own.
+t_iscsi_list_ids_per_session() {
+	iscsi_odx_ready || return
+	t10 x "$BIN/iscsi_odx" nexus "$URL0" $((84 * MiB / BS)) 64
+	show
+	[ "$rc" = 0 ]
+}
+
 t_mkfs_fsck_on_lun() {
 	x mkfs.ext4 -q -F "$SDB"
 	[ "$rc" = 0 ] || { show; return 1; }
@@ -270,6 +396,13 @@ for t in inquiry_3pc vpd_supported_lists_8f vpd_tpc_limits read_write_through_lu
 	 list_ids_per_nexus mkfs_fsck_on_lun fio_verify_on_lun claimed_device_stays; do
 	t_sh "$t" "t_$t"
 done
+pass_sh iscsi-setup iscsi_setup
+for t in iscsi_token_to_odxctl odxctl_token_over_iscsi iscsi_list_ids_per_session; do
+	t_sh "$t" "t_$t"
+done
+# libiscsi's conformance suite, a family a case, against LUN 0 (odx0: its data
+# goes), MultipathIO with a second session to the same LUN.
+t_batch 1500 "$("$here/iscsi-cu.sh" --list)" "$here/iscsi-cu.sh" "$URL0" "$URL0"
 pass_sh lio-teardown lio_teardown
 pass_unload module-unload
 check_run

@@ -1,0 +1,113 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# libiscsi's SCSI conformance suite (iscsi-test-cu, Debian package libiscsi-bin)
+# against an odx LUN served by LIO over iSCSI (tests/lio/run.sh sets the
+# target up and runs this as one batch). The parsing is tests/scsi/iscsi-test-cu.sh's.
+#
+#   tests/lio/iscsi-cu.sh URL [MPATH_URL]   run the families; destroys the LUN's data
+#   tests/lio/iscsi-cu.sh --list            the case names, one a line
+#
+# One KTAP "ok N iscsi_FAMILY" / "not ok N iscsi_FAMILY" line per family
+# (ALL.FAMILY, one iscsi-test-cu run each, FAMILIES below), with a diagnostic
+# saying how many of its tests ran, passed, failed and skipped themselves. A
+# family passes when every test that failed is one of KNOWN's (LIO's own
+# behaviour, not odx's: the reason is printed with it); a family whose tests
+# all skipped themselves is a KTAP SKIP with their reason. Exits 0 iff no
+# family failed.
+set -u -o pipefail
+
+# The families odx and LIO serve, in run order (measured: all of them take
+# about N s on a TCG guest).
+FAMILIES=(TestUnitReady Inquiry Mandatory ReadCapacity10 ReadCapacity16
+	  Read6 Read10 Read12 Read16 Write10 Write12 Write16
+	  WriteVerify10 WriteVerify12 WriteVerify16 Verify10 Verify12 Verify16
+	  WriteSame10 WriteSame16 Unmap CompareAndWrite GetLBAStatus
+	  Prefetch10 Prefetch16 OrWrite WriteAtomic16
+	  ModeSense6 ReportSupportedOpcodes PreventAllow StartStopUnit
+	  ExtendedCopy ReceiveCopyResults
+	  PrinReadKeys PrinServiceactionRange PrinReportCapabilities ProutRegister
+	  ProutReserve ProutClear ProutPreempt Reserve6
+	  iSCSIcmdsn iSCSIdatasn iSCSIResiduals iSCSITMF MultipathIO)
+
+# Tests that fail through LIO's behaviour, not odx's: "Family.Suite.Test reason".
+KNOWN=()
+
+if [ "${1:-}" = --list ]; then
+	printf 'iscsi_%s\n' "${FAMILIES[@]}"
+	exit 0
+fi
+URL=${1:?usage: $0 URL [MPATH_URL] | --list}
+MPATH=${2:-}
+if ! command -v iscsi-test-cu >/dev/null 2>&1; then
+	echo "# iscsi-test-cu is missing (apt-get install libiscsi-bin)"
+	n=0
+	for f in "${FAMILIES[@]}"; do n=$((n + 1)); echo "not ok $n iscsi_$f"; done
+	exit 1
+fi
+W=$(mktemp -d /tmp/odx-iscsi-cu.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+cd "$W" || exit 1
+
+known_reason() {	# known_reason Family.Suite.Test: KNOWN's reason, or nothing
+	local k
+	for k in "${KNOWN[@]}"; do
+		[ "${k%% *}" = "$1" ] && { echo "${k#* }"; return 0; }
+	done
+	return 1
+}
+
+sel=" ${CHECK_SELECTED:-} "
+n=0 failed=0 tot_all=0 pass_all=0 fail_all=0
+start=$(date +%s)
+for fam in "${FAMILIES[@]}"; do
+	[ "$sel" = "  " ] || [[ $sel == *" iscsi_$fam "* ]] || continue
+	n=$((n + 1))
+	t0=$(date +%s)
+	# (MultipathIO wants the second URL; the others ignore it.)
+	timeout -k 5 300 iscsi-test-cu --dataloss -n -t "ALL.$fam" "$URL" ${MPATH:+"$MPATH"} \
+		>"$W/out" 2>&1
+	rc=$?
+	# CUnit's run summary: "tests TOTAL RAN PASSED FAILED INACTIVE"
+	summary=$(sed -n 's/^ *tests *\([0-9]*\) *\([0-9]*\) *\([0-9]*\) *\([0-9]*\).*/\1 \2 \3 \4/p' \
+		"$W/out" | head -n 1)
+	tot='' ran='' pass='' fail=''
+	[ -n "$summary" ] && read -r tot ran pass fail <<<"$summary"
+	skips=$(grep -c '\[SKIPPED\]' "$W/out")
+	if [ -z "${tot:-}" ]; then
+		echo "# $fam: no run summary (exit $rc)"
+		head -c 1500 "$W/out" | sed 's/^/#   /'
+		echo "not ok $n iscsi_$fam"
+		failed=1
+		continue
+	fi
+	tot_all=$((tot_all + tot)) pass_all=$((pass_all + pass)) fail_all=$((fail_all + fail))
+	echo "# $fam: $tot tests, $ran ran, $pass passed, $fail failed, $skips skip messages ($(( $(date +%s) - t0 )) s)"
+	# Which tests failed: "Suite S, Test T had failures:".
+	unknown=0
+	while read -r suite test; do
+		[ -n "$suite" ] || continue
+		if reason=$(known_reason "$fam.$suite.$test"); then
+			echo "#   $suite.$test: fails, LIO's behaviour: $reason"
+		else
+			echo "#   $suite.$test: FAILS"
+			unknown=1
+		fi
+	done <<<"$(sed -n 's/^ *Suite \([^,]*\), Test \(.*\) had failures:.*/\1 \2/p' "$W/out")"
+	if [ "$unknown" = 1 ] || { [ "$fail" != 0 ] && ! grep -q 'had failures' "$W/out"; }; then
+		grep -E '^ +[0-9]+\. |\[FAILED\]' "$W/out" | head -n 12 | sed 's/^/#     /'
+		echo "not ok $n iscsi_$fam"
+		failed=1
+	elif [ "$tot" -gt 0 ] && [ "$pass" = 0 ] && [ "$fail" = 0 ]; then
+		why=$(grep -m1 '\[SKIPPED\]' "$W/out" | sed 's/^ *\[SKIPPED\] *//')
+		echo "ok $n iscsi_$fam # SKIP every test skipped itself: ${why:-no reason given}"
+	elif [ "$tot" = 0 ]; then
+		echo "# $fam: no tests"
+		echo "not ok $n iscsi_$fam"
+		failed=1
+	else
+		[ "$skips" = 0 ] || grep '\[SKIPPED\]' "$W/out" | sort | uniq -c | head -n 5 | sed 's/^/#   /'
+		echo "ok $n iscsi_$fam"
+	fi
+done
+echo "# iscsi-test-cu: $pass_all of $tot_all tests passed, $fail_all failed ($(( $(date +%s) - start )) s)"
+exit "$failed"
