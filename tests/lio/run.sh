@@ -241,9 +241,15 @@ t_ddpt_odx_between_luns() {
 # The sg node of a disk (sg_xcopy wants those).
 sg_of() { echo "/dev/$(ls "/sys/block/${1#/dev/}/device/scsi_generic")"; }
 
-# LIO's own EXTENDED COPY (LID1) between the two odx LUNs.
+# LIO's own EXTENDED COPY (LID1) between the two odx LUNs. Not on the debug
+# kernel: LIO's target_xcopy_read_source() (6.12) initialises the work item of
+# an se_cmd on its stack with INIT_WORK(), not INIT_WORK_ONSTACK(), and
+# CONFIG_DEBUG_OBJECTS_WORK reports that (a LIO defect; the stock kernels,
+# which run this case, lack the debug option).
 t_sg_xcopy_between_luns() {
 	local n=$((4 * MiB / BS)) sk=$((30 * MiB / BS)) se=$((40 * MiB / BS))
+	[ "${ODX_KERNEL:-}" = debug ] &&
+		{ skip "LIO's xcopy puts an unannotated work item on the stack (ODEBUG splat on the debug kernel)"; return 4; }
 	rnd "$W/src" $((n * BS))
 	put "$SDA" $((sk * BS)) "$W/src" || return 1
 	x sg_xcopy if="$(sg_of "$SDA")" of="$(sg_of "$SDB")" bs=$BS skip="$sk" seek="$se" count="$n"
