@@ -62,6 +62,11 @@ start=$(date +%s)
 for fam in "${FAMILIES[@]}"; do
 	[ "$sel" = "  " ] || [[ $sel == *" iscsi_$fam "* ]] || continue
 	n=$((n + 1))
+	if [ "$fam" = ExtendedCopy ] && [ "${ODX_KERNEL:-}" = debug ]; then
+		# As tests/lio/run.sh's sg_xcopy case: LIO's own defect.
+		echo "ok $n iscsi_$fam # SKIP LIO's xcopy puts an unannotated work item on the stack (ODEBUG splat on the debug kernel)"
+		continue
+	fi
 	t0=$(date +%s)
 	# (MultipathIO wants the second URL; the others ignore it.)
 	timeout -k 5 300 iscsi-test-cu --dataloss -n -t "ALL.$fam" "$URL" ${MPATH:+"$MPATH"} \

@@ -109,6 +109,11 @@ lio_setup() {
 iscsi_setup() {
 	local t=$C/iscsi/$IQN/tpgt_1 a i out
 	ip link set lo up || { diag "ip link set lo up failed"; return 1; }
+	# Logins allocate a crc32c hash (digests) even when none is negotiated:
+	# a module on the stock kernels, which the kernel's own request cannot
+	# find under $ODX_MODROOT.
+	modprobe -d "${ODX_MODROOT:-/}" crc32c_generic 2>/dev/null ||
+		modprobe crc32c_generic 2>/dev/null || true
 	if [ ! -d "$C/iscsi" ] && ! out=$(modprobe -d "${ODX_MODROOT:-/}" iscsi_target_mod 2>&1) &&
 	   ! out=$(modprobe iscsi_target_mod 2>&1); then
 		diag "no iSCSI target: modprobe iscsi_target_mod: $out"
