@@ -202,7 +202,7 @@ cnt() {	# cnt odxN COUNTER
 t_help() {
 	local c
 	x --help && expect 0 '^Usage: odxctl COMMAND' 'Exit status' || return 1
-	for c in create remove list info token write release revoke zero copy; do
+	for c in create remove list info token write release revoke zero copy export unexport exports; do
 		x "$c" --help
 		expect 0 "^Usage: odxctl $c" 'Exit status: 0 success' || return 1
 		[ ! -s "$W/err" ] || { diag "$c --help wrote to stderr"; show; return 1; }
@@ -695,6 +695,175 @@ t_copy_overlap() {
 }
 
 # ---------------------------------------------------------------------------
+# export, unexport, exports: odx0 and odx1 as LUNs of LIO through
+# odx_target.ko, over tcm_loop (a local /dev/sdX) and iSCSI (configfs only; a
+# login is tests/scsi's). The stock kernels' LIO comes from $ODX_MODROOT,
+# which odxctl's own modprobe does not know: the pass loads it first.
+
+C=/sys/kernel/config/target
+LOOP0=naa.50014050dd000000	# odxctl's default tcm_loop WWN of odx0
+IQN0=iqn.2026-12.org.odx:odx0	# its default IQN
+IQN1=iqn.2026-12.org.odx:custom
+SD0='' SD1=''
+
+lio_setup() {
+	local m
+	for m in target_core_mod tcm_loop iscsi_target_mod sd_mod sg; do
+		modprobe -d "${ODX_MODROOT:-/}" "$m" 2>/dev/null || modprobe "$m" 2>/dev/null || true
+	done
+	[ -d "$C" ] || { diag "no LIO: $C is missing after modprobe target_core_mod"; return 1; }
+	[ -f "$ODX_BUILD/odx_target.ko" ] || { diag "no $ODX_BUILD/odx_target.ko"; return 1; }
+	# Without odx_target.ko: the error names it (odxctl's modprobe cannot find it here).
+	x export 0 --loop && expect 4 'odx_target.ko is not loaded' 'insmod odx_target.ko' || return 1
+	[ -z "$(ls -d "$C"/core/odx_* 2>/dev/null)" ] ||
+		{ diag "a failed export left $(ls -d "$C"/core/odx_*)"; return 1; }
+	insmod "$ODX_BUILD/odx_target.ko" || { diag "insmod odx_target.ko failed"; return 1; }
+}
+
+lio_teardown() {
+	"$ODXCTL" unexport 0 >/dev/null 2>&1
+	"$ODXCTL" unexport 1 >/dev/null 2>&1
+	rmmod odx_target || { diag "rmmod odx_target: $(ls -R "$C" 2>&1 | head -n 20)"; return 1; }
+}
+
+# The odx backstores of odx device N, one path a line.
+backstores_of() {
+	local d
+	for d in "$C"/core/odx_*/*; do
+		[ -d "$d" ] && grep -q "odx device: odx$1 " "$d/info" 2>/dev/null && echo "$d"
+	done
+}
+
+t_export_errors() {
+	x export 7 --loop && expect 4 'no device /dev/odx7' || return 1
+	x unexport 0 && expect 1 '/dev/odx0 is not exported' || return 1
+	x unexport 7 && expect 4 'no device /dev/odx7' || return 1
+	x export 0 && expect 2 'give --loop' || return 1
+	x export 0 --loop --iscsi && expect 2 'one of --loop and --iscsi' || return 1
+	x export 0 --loop --iqn "$IQN0" && expect 2 '--iqn and --portal are for --iscsi' || return 1
+	x export 0 --loop --wwn naa.123 && expect 2 "bad --wwn 'naa.123'" || return 1
+	x export 0 --iscsi --iqn Target && expect 2 "bad --iqn 'Target'" || return 1
+	x export 0 --iscsi --portal 1.2.3:3260 && expect 2 "bad --portal" || return 1
+	x export 0 --iscsi --portal 0.0.0.0:70000 && expect 2 'port is a number' || return 1
+	x exports extra && expect 2 "unexpected argument 'extra'" || return 1
+	[ -z "$(backstores_of 0)" ] || { diag "an error made a backstore"; return 1; }
+}
+
+t_export_loop() {
+	local bs
+	x export /dev/odx0 --loop && expect 0 || return 1
+	SD0=$(cat "$W/out")
+	[[ $SD0 =~ ^/dev/sd[a-z]+$ ]] && [ -b "$SD0" ] || { diag "not a disk: '$SD0'"; show; return 1; }
+	diag "odx0 = $SD0"
+	bs=$(backstores_of 0)
+	[ "$(echo "$bs" | wc -l)" = 1 ] && [ -n "$bs" ] || { diag "backstores of odx0: '$bs'"; return 1; }
+	[ "$(cat "$bs/enable")" = 1 ] || { diag "$bs is not enabled"; return 1; }
+	grep -q '[0-9a-f]' "$bs/wwn/vpd_unit_serial" || { diag "$bs has no unit serial"; return 1; }
+	[ "$(readlink -f "$C/loopback/$LOOP0/tpgt_1/lun/lun_0/odx0")" = "$(readlink -f "$bs")" ] ||
+		{ diag "loopback/$LOOP0/tpgt_1/lun/lun_0 does not link to $bs"; diag "$(ls -lR "$C/loopback")"; return 1; }
+	[ "$(cat /sys/block/"${SD0#/dev/}"/size)" = "$(cat /sys/block/odx0/size)" ] ||
+		{ diag "$SD0 and odx0 differ in size"; return 1; }
+}
+
+t_export_loop_data() {
+	[ -b "$SD0" ] || { diag "no disk from export_loop"; return 1; }
+	rnd "$W/l1" $((3 * MiB + 4096))
+	put "$SD0" $((MiB)) "$W/l1" && same /dev/odx0 $((MiB)) "$W/l1" || return 1
+	rnd "$W/l2" $((2 * MiB))
+	put /dev/odx0 $((9 * MiB)) "$W/l2" && same "$SD0" $((9 * MiB)) "$W/l2"
+}
+
+t_export_twice() {
+	x export 0 --loop && expect 1 'is exported over loopback already' "unexport odx0" || return 1
+	x export 0 --loop --wwn naa.5001405000000b01 && expect 1 'already' || return 1
+	[ ! -e "$C/loopback/naa.5001405000000b01" ] || { diag "a refused export made a target"; return 1; }
+}
+
+# odx1 through a backstore made by hand (as tests/lio does): export reuses it.
+t_export_reuse_backstore() {
+	local d=$C/core/odx_77/byhand
+	mkdir -p "$d" && echo odx_index=1 > "$d/control" && echo 1 > "$d/enable" ||
+		{ diag "cannot make $d"; return 1; }
+	x export odx1 --loop --json && json_line && json_ok \
+		'd["device"] == "/dev/odx1" and d["backstore"] == "odx_77/byhand"' \
+		'd["backstore_made"] is False and d["fabric"] == "loopback"' \
+		'd["target"] == "naa.50014050dd000001" and d["tpg"] == 1 and d["lun"] == 0' \
+		'd["disk"].startswith("/dev/sd")' || return 1
+	SD1=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["disk"])' "$W/out")
+	[ -b "$SD1" ] && [ "$SD1" != "$SD0" ] || { diag "bad disk $SD1"; return 1; }
+	[ "$(backstores_of 1)" = "$d" ] || { diag "another backstore was made: $(backstores_of 1)"; return 1; }
+}
+
+t_export_iscsi() {
+	local tpg=$C/iscsi/$IQN0/tpgt_1 a
+	x export 0 --iscsi && expect 0 "^target: $IQN0\$" '^portal: 0\.0\.0\.0:3260$' '^lun: +0$' \
+		"^url: +iscsi://127\.0\.0\.1:3260/$IQN0/0\$" || return 1
+	[ -d "$tpg/np/0.0.0.0:3260" ] || { diag "no portal $tpg/np/0.0.0.0:3260"; return 1; }
+	[ "$(readlink -f "$tpg/lun/lun_0/odx0")" = "$(readlink -f "$(backstores_of 0)")" ] ||
+		{ diag "iSCSI LUN 0 does not link to odx0's one backstore ($(backstores_of 0))"; return 1; }
+	for a in generate_node_acls=1 cache_dynamic_acls=1 demo_mode_write_protect=0 authentication=0; do
+		[ "$(cat "$tpg/attrib/${a%=*}")" = "${a#*=}" ] ||
+			{ diag "attrib/${a%=*} is $(cat "$tpg/attrib/${a%=*}"), not ${a#*=}"; return 1; }
+	done
+	[ "$(cat "$tpg/enable")" = 1 ] || { diag "$tpg is not enabled"; return 1; }
+	x export 0 --iscsi && expect 1 'is exported over iscsi already' || return 1
+	x export 1 --iscsi --iqn "$IQN1" --portal 0.0.0.0:3261 --json && json_line && json_ok \
+		'd["fabric"] == "iscsi" and d["target"] == "iqn.2026-12.org.odx:custom"' \
+		'd["portal"] == "0.0.0.0:3261" and d["lun"] == 0 and d["backstore"] == "odx_77/byhand"' \
+		'd["url"] == "iscsi://127.0.0.1:3261/iqn.2026-12.org.odx:custom/0"' || return 1
+	[ -d "$C/iscsi/$IQN1/tpgt_1/np/0.0.0.0:3261" ] && [ "$(cat "$C/iscsi/$IQN1/tpgt_1/enable")" = 1 ] ||
+		{ diag "$IQN1: no portal 0.0.0.0:3261 or not enabled"; return 1; }
+}
+
+t_exports_list() {
+	x exports && expect 0 '^DEVICE +BACKSTORE +FABRIC +TARGET +TPG +LUN +ACCESS' \
+		"^/dev/odx0 +odx_[0-9]+/odx0 +iscsi +$IQN0 +1 +0 +0\.0\.0\.0:3260\$" \
+		"^/dev/odx0 +odx_[0-9]+/odx0 +loopback +$LOOP0 +1 +0 +$SD0\$" \
+		"^/dev/odx1 +odx_77/byhand +iscsi +$IQN1 +1 +0 +0\.0\.0\.0:3261\$" \
+		"^/dev/odx1 +odx_77/byhand +loopback +naa\.50014050dd000001 +1 +0 +$SD1\$" || return 1
+	x exports --json && json_line && json_ok \
+		'[b["device"] for b in d["backstores"]] == ["/dev/odx0", "/dev/odx1"]' \
+		'all(b["enabled"] and not b["made_device"] for b in d["backstores"])' \
+		'[(l["fabric"], l["lun"]) for l in d["backstores"][0]["luns"]] == [("iscsi", 0), ("loopback", 0)]' \
+		"d['backstores'][0]['luns'][1]['disk'] == '$SD0'" \
+		"d['backstores'][0]['luns'][0]['urls'] == ['iscsi://127.0.0.1:3260/$IQN0/0']" \
+		"d['backstores'][1]['luns'][0]['portals'] == ['0.0.0.0:3261']"
+}
+
+t_unexport() {
+	x unexport /dev/odx0 && expect 0 || return 1
+	[ -z "$(backstores_of 0)" ] || { diag "odx0's backstore stays: $(backstores_of 0)"; return 1; }
+	[ ! -e "$C/loopback/$LOOP0" ] && [ ! -e "$C/iscsi/$IQN0" ] ||
+		{ diag "odx0's targets stay: $(ls "$C/loopback" "$C/iscsi")"; return 1; }
+	[ ! -e "/sys/block/${SD0#/dev/}" ] || { diag "$SD0 stays"; return 1; }
+	[ -b /dev/odx0 ] && same /dev/odx0 $((MiB)) "$W/l1" ||
+		{ diag "/dev/odx0 or its data did not stay"; return 1; }
+	x exports && expect 0 || return 1
+	grep -q odx0 "$W/out" && { diag "exports lists odx0 still"; show; return 1; }
+	x unexport 0 && expect 1 '/dev/odx0 is not exported' || return 1
+	# odx1: the hand-made backstore goes too, and its empty HBA.
+	x unexport odx1 && expect 0 || return 1
+	[ ! -e "$C/core/odx_77" ] && [ ! -e "$C/loopback/naa.50014050dd000001" ] &&
+		[ ! -e "$C/iscsi/$IQN1" ] || { diag "odx1's export stays: $(ls -R "$C" | head -n 30)"; return 1; }
+	[ -z "$(ls -d "$C"/core/odx_* 2>/dev/null)" ] || { diag "left: $(ls -d "$C"/core/odx_*)"; return 1; }
+	[ -b /dev/odx1 ] || { diag "/dev/odx1 is gone"; return 1; }
+	x exports --json && json_line && json_ok 'd["backstores"] == []'
+}
+
+# A target odxctl did not make stays when its LUN goes.
+t_unexport_keeps_foreign_target() {
+	local wwn=naa.5001405000000c01
+	mkdir -p "$C/loopback/$wwn/tpgt_1" && echo naa.5001405000000c0f > "$C/loopback/$wwn/tpgt_1/nexus" ||
+		{ diag "cannot make $wwn"; return 1; }
+	x export 0 --loop --wwn "$wwn" --json && json_line && json_ok \
+		'd["target"] == "naa.5001405000000c01" and d["target_made"] is False' || return 1
+	x unexport 0 && expect 0 || return 1
+	[ -d "$C/loopback/$wwn/tpgt_1" ] && [ -z "$(ls "$C/loopback/$wwn/tpgt_1/lun")" ] ||
+		{ diag "the foreign target did not stay, empty"; return 1; }
+	rmdir "$C/loopback/$wwn/tpgt_1" "$C/loopback/$wwn"
+}
+
+# ---------------------------------------------------------------------------
 # Without the module.
 
 run_nomod() {
@@ -716,6 +885,10 @@ pass_load module_load_default default "${BASE_ARGS[@]}"
 tests help usage_errors list info token_write_file token_write_hex token_ranges \
 	token_point_in_time token_json release revoke zero copy range_errors device_errors \
 	token_errors json_commands read_only create_remove
+pass_sh lio_setup lio_setup
+tests export_errors export_loop export_loop_data export_twice export_reuse_backstore \
+	export_iscsi exports_list unexport unexport_keeps_foreign_target
+pass_sh lio_teardown lio_teardown
 pass_sh limits_devices cfs_devs limits 2 "${LIMIT_SETTINGS[@]}"
 tests copy_multi_token limits_truncation copy_overlap
 pass_sh limits_devices_removed cfs_dev_remove limits-0 limits-1

@@ -12,6 +12,10 @@
  *	odxctl revoke DEV [--json]
  *	odxctl zero DEV RANGE... [--json]
  *	odxctl copy SRC[@OFFSET] DST[@OFFSET] [--length N] [--json]
+ *	odxctl export DEV --loop [--wwn naa.X] [--json]
+ *	odxctl export DEV --iscsi [--iqn IQN] [--portal ADDR:PORT] [--json]
+ *	odxctl unexport DEV
+ *	odxctl exports [--json]
  *
  * DEV is /dev/odxN, odxN or N. A RANGE is OFFSET+LENGTH; sizes take binary
  * units (4K, 64M, 1G, 4KiB). See odxctl.8 for the whole story, including the
@@ -32,7 +36,8 @@ const char *cmd_name;
 #define EXIT_HELP \
 	"Exit status: 0 success, 1 the operation failed, 2 usage error (bad option,\n" \
 	"size, range, alignment or token text), 3 invalid token (EKEYREJECTED),\n" \
-	"4 no such device or the odx module is not loaded.\n"
+	"4 no such device, or a module is not loaded (odx; for export: LIO's\n" \
+	"target_core_mod, tcm_loop, iscsi_target_mod or odx_target).\n"
 
 #define UNITS_HELP \
 	"Sizes and offsets are bytes, with an optional unit: K, M, G, T (or KiB, MiB,\n" \
@@ -177,6 +182,57 @@ static const struct command commands[] = {
 	  "SRC and DST are /dev/odxN, odxN or N, with the same logical block size;\n"
 	  "offsets and length are multiples of it and take units (e.g. odx0@1M).\n"
 	  EXIT_HELP },
+	{ "export", cmd_export, "export a device as a SCSI LUN (LIO: tcm_loop or iSCSI)",
+	  "Usage: odxctl export DEV --loop [--wwn naa.X] [--json]\n"
+	  "       odxctl export DEV --iscsi [--iqn IQN] [--portal ADDR:PORT] [--json]\n"
+	  "\n"
+	  "Serve DEV as a LUN of LIO, the kernel's SCSI target, through odx_target.ko's\n"
+	  "backstore (made as core/odx_H/odxN unless one serves DEV already), with\n"
+	  "copy offload (3PC, VPD 0x8F, POPULATE TOKEN, WRITE USING TOKEN) on it.\n"
+	  "\n"
+	  "  --loop                   a local SCSI disk through tcm_loop: prints its\n"
+	  "                           /dev/sdX once it appears (waits up to 10 s)\n"
+	  "  --wwn naa.X              the tcm_loop target's WWN, naa. and 16 hex digits\n"
+	  "                           (default naa.50014050dd and the index, 6 digits);\n"
+	  "                           an existing target gets another LUN\n"
+	  "  --iscsi                  an iSCSI target: its portal group 1 takes any\n"
+	  "                           initiator, without CHAP; prints the target, portal,\n"
+	  "                           LUN and the iscsi:// URL of libiscsi's clients\n"
+	  "  --iqn IQN                the target's name (default iqn.2026-12.org.odx:odxN)\n"
+	  "  --portal ADDR:PORT       where it listens (default 0.0.0.0:3260; IPv6 as\n"
+	  "                           [ADDR]:PORT)\n"
+	  "  -j, --json               one JSON object: backstore, target, tpg, lun and\n"
+	  "                           disk, or portal and url\n"
+	  "  -h, --help               show this help\n"
+	  "\n"
+	  "A device is exported once a fabric: exporting it there again is an error.\n"
+	  "Missing modules are loaded with modprobe (target_core_mod, tcm_loop,\n"
+	  "iscsi_target_mod, odx_target); the error names the one that is missing.\n"
+	  "Needs root (LIO's configfs tree, /sys/kernel/config/target).\n"
+	  EXIT_HELP },
+	{ "unexport", cmd_unexport, "stop exporting a device",
+	  "Usage: odxctl unexport DEV\n"
+	  "\n"
+	  "Remove every LIO LUN, of any fabric, that serves DEV's backstore, the targets\n"
+	  "and portal groups odxctl made that are left empty, and the backstore. DEV\n"
+	  "itself and its data stay. A backstore that made its device (size_mb=) stays\n"
+	  "too, as removing it would remove the device.\n"
+	  "\n"
+	  "  -h, --help               show this help\n"
+	  "\n"
+	  "Needs root.\n"
+	  EXIT_HELP },
+	{ "exports", cmd_exports, "list the odx backstores and where they are exported",
+	  "Usage: odxctl exports [--json]\n"
+	  "\n"
+	  "List LIO's odx backstores: the device each serves and every LUN that links\n"
+	  "to it (fabric, target WWN or IQN, portal group, LUN), with the /dev/sdX of a\n"
+	  "tcm_loop LUN and the portals of an iSCSI one. Without LIO the list is empty.\n"
+	  "\n"
+	  "  -j, --json               one JSON object: {\"backstores\": [...]}\n"
+	  "  -h, --help               show this help\n"
+	  "\n"
+	  EXIT_HELP },
 	{ "help", cmd_help, "show help for a command", NULL },
 };
 
@@ -197,6 +253,10 @@ static const char main_help[] =
 	"  revoke DEV [--json]\n"
 	"  zero DEV RANGE... [--json]\n"
 	"  copy SRC[@OFFSET] DST[@OFFSET] [--length N] [--json]\n"
+	"  export DEV --loop [--wwn naa.X] [--json]\n"
+	"  export DEV --iscsi [--iqn IQN] [--portal ADDR:PORT] [--json]\n"
+	"  unexport DEV\n"
+	"  exports [--json]\n"
 	"  help [COMMAND]\n"
 	"\n"
 	"DEV is /dev/odxN, odxN or N.\n"

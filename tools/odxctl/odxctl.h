@@ -12,6 +12,8 @@
  *	cmd_dev.c	create, remove, list, info
  *	cmd_token.c	token, write, release, revoke, zero
  *	cmd_copy.c	copy
+ *	lio.[ch]	LIO's configfs: backstores, fabric LUNs, modules
+ *	cmd_export.c	export, unexport, exports
  */
 #ifndef ODXCTL_H
 #define ODXCTL_H
@@ -27,7 +29,7 @@
 #define RC_FAIL			1	/* the operation failed */
 #define RC_USAGE		2	/* bad command line, size, range or token text */
 #define RC_TOKEN		3	/* the kernel rejected the token (EKEYREJECTED) */
-#define RC_NODEV		4	/* no such device, or the module is not loaded */
+#define RC_NODEV		4	/* no such device, or a module (odx, LIO) is not loaded */
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
@@ -57,5 +59,8 @@ int cmd_release(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
 int cmd_zero(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_unexport(int argc, char **argv);
+int cmd_exports(int argc, char **argv);
 
 #endif /* ODXCTL_H */
