@@ -798,6 +798,7 @@ t_export_iscsi() {
 	local tpg=$C/iscsi/$IQN0/tpgt_1 a
 	x export 0 --iscsi && expect 0 "^target: $IQN0\$" '^portal: 0\.0\.0\.0:3260$' '^lun: +0$' \
 		"^url: +iscsi://127\.0\.0\.1:3260/$IQN0/0\$" || return 1
+	diag "$(sed 's/^/export --iscsi: /' "$W/out")"
 	[ -d "$tpg/np/0.0.0.0:3260" ] || { diag "no portal $tpg/np/0.0.0.0:3260"; return 1; }
 	[ "$(readlink -f "$tpg/lun/lun_0/odx0")" = "$(readlink -f "$(backstores_of 0)")" ] ||
 		{ diag "iSCSI LUN 0 does not link to odx0's one backstore ($(backstores_of 0))"; return 1; }
@@ -821,6 +822,7 @@ t_exports_list() {
 		"^/dev/odx0 +odx_[0-9]+/odx0 +loopback +$LOOP0 +1 +0 +$SD0\$" \
 		"^/dev/odx1 +odx_77/byhand +iscsi +$IQN1 +1 +0 +0\.0\.0\.0:3261\$" \
 		"^/dev/odx1 +odx_77/byhand +loopback +naa\.50014050dd000001 +1 +0 +$SD1\$" || return 1
+	diag "$(sed 's/^/exports: /' "$W/out")"
 	x exports --json && json_line && json_ok \
 		'[b["device"] for b in d["backstores"]] == ["/dev/odx0", "/dev/odx1"]' \
 		'all(b["enabled"] and not b["made_device"] for b in d["backstores"])' \
