@@ -94,8 +94,8 @@ struct sess {
 	const char *name;
 };
 
-/* A session to URL with ISID qualifier @qual. */
-static int sess_open(struct sess *s, const char *url, uint32_t qual, const char *name)
+/* A session to URL, ISID of the random format: @rnd (bytes 1-3), @qual (4-5). */
+static int sess_open(struct sess *s, const char *url, uint32_t rnd, uint32_t qual, const char *name)
 {
 	struct iscsi_url *u;
 
@@ -113,7 +113,7 @@ static int sess_open(struct sess *s, const char *url, uint32_t qual, const char 
 	iscsi_set_targetname(s->iscsi, u->target);
 	iscsi_set_session_type(s->iscsi, ISCSI_SESSION_NORMAL);
 	iscsi_set_header_digest(s->iscsi, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-	iscsi_set_isid_random(s->iscsi, 0x0d0d, qual);
+	iscsi_set_isid_random(s->iscsi, rnd, qual);
 	s->lun = u->lun;
 	if (iscsi_full_connect_sync(s->iscsi, u->portal, u->lun)) {
 		fail("%s: login to %s failed: %s", name, url, iscsi_get_error(s->iscsi));
@@ -357,59 +357,86 @@ static int token_file(const char *path, uint8_t *token, int write)
 }
 
 /*
- * Two nexuses: session A's list identifier is unknown to B, and both use the
- * same one for tokens of their own.
+ * Session @b must not see @a's list identifier LIST_NEXUS: RRTI is ILLEGAL
+ * REQUEST there.
  */
-static int nexus(const char *url, uint64_t lba, uint32_t blocks)
+static int nexus_refused(struct sess *a, struct sess *b)
 {
-	uint8_t ta[TOKEN_LEN], tb[TOKEN_LEN], t[TOKEN_LEN];
-	struct sess a = { }, b = { };
+	uint8_t t[TOKEN_LEN];
 	struct scsi_task *task;
 	uint64_t count;
 	int has_token, ret = -1;
 
-	if (sess_open(&a, url, 2, "session A") || sess_open(&b, url, 3, "session B"))
-		goto out;
-	if (mint(&a, lba, blocks, LIST_NEXUS, ta))
-		goto out;
-	printf("session A: POPULATE TOKEN, list identifier %u: RRTI gives its token\n",
-	       LIST_NEXUS);
-	task = rrti(&b, LIST_NEXUS, t, &count, &has_token);
+	task = rrti(b, LIST_NEXUS, t, &count, &has_token);
 	if (!task)
-		goto out;
-	if (task->status != SCSI_STATUS_CHECK_CONDITION ||
-	    task->sense.key != SCSI_SENSE_ILLEGAL_REQUEST) {
-		fail("session B: RRTI %u of session A's: status 0x%02x, not CHECK CONDITION, ILLEGAL REQUEST",
-		     LIST_NEXUS, task->status);
-		scsi_free_scsi_task(task);
-		goto out;
+		return -1;
+	if (task->status == SCSI_STATUS_CHECK_CONDITION &&
+	    task->sense.key == SCSI_SENSE_ILLEGAL_REQUEST) {
+		printf("%s: RRTI %u of %s's: CHECK CONDITION, ILLEGAL REQUEST, ASC/ASCQ 0x%04x\n",
+		       b->name, LIST_NEXUS, a->name, task->sense.ascq);
+		ret = 0;
+	} else {
+		fail("%s: RRTI %u of %s's: status 0x%02x, not CHECK CONDITION, ILLEGAL REQUEST: the two sessions share list identifiers",
+		     b->name, LIST_NEXUS, a->name, task->status);
 	}
-	printf("session B: RRTI %u: CHECK CONDITION, ILLEGAL REQUEST, ASC/ASCQ 0x%04x\n",
-	       LIST_NEXUS, task->sense.ascq);
 	scsi_free_scsi_task(task);
-	if (mint(&b, lba, blocks, LIST_NEXUS, tb))
-		goto out;
-	if (!memcmp(ta, tb, TOKEN_LEN)) {
-		fail("session B's token for list identifier %u is session A's", LIST_NEXUS);
+	return ret;
+}
+
+/*
+ * Three sessions, one initiator name, three ISIDs: B's differs from A's in
+ * the qualifier only (bytes 4-5, what an initiator varies for a second
+ * session), C's in the random part (bytes 1-3). Each is its own I_T nexus:
+ * A's list identifier is unknown to B and C, and B uses the same one for a
+ * token of its own, which leaves A's alone.
+ */
+static int nexus(const char *url, uint64_t lba, uint32_t blocks)
+{
+	uint8_t ta[TOKEN_LEN], tb[TOKEN_LEN], t[TOKEN_LEN];
+	struct sess a = { }, b = { }, c = { };
+	struct scsi_task *task;
+	uint64_t count;
+	int has_token, ret = 0;
+
+	if (sess_open(&a, url, 0x0d0d, 2, "session A (ISID qualifier 2)") ||
+	    sess_open(&b, url, 0x0d0d, 3, "session B (ISID qualifier 3)") ||
+	    sess_open(&c, url, 0x0e0e, 2, "session C (other ISID)")) {
+		ret = -1;
 		goto out;
 	}
-	if (mint(&a, lba, blocks, LIST_NEXUS + 1, t))
+	if (mint(&a, lba, blocks, LIST_NEXUS, ta)) {
+		ret = -1;
 		goto out;
+	}
+	printf("%s: POPULATE TOKEN, list identifier %u: RRTI gives its token\n", a.name,
+	       LIST_NEXUS);
+	if (nexus_refused(&a, &c))
+		ret = -1;
+	if (nexus_refused(&a, &b))
+		ret = -1;
+	if (mint(&b, lba, blocks, LIST_NEXUS, tb)) {
+		ret = -1;
+		goto out;
+	}
+	if (!memcmp(ta, tb, TOKEN_LEN)) {
+		fail("%s's token for list identifier %u is %s's", b.name, LIST_NEXUS, a.name);
+		ret = -1;
+	}
 	task = rrti(&a, LIST_NEXUS, t, &count, &has_token);
 	if (!task || task_good(&a, task, "RRTI again")) {
-		if (task)
-			scsi_free_scsi_task(task);
-		goto out;
+		ret = -1;
+	} else if (!has_token || memcmp(t, ta, TOKEN_LEN)) {
+		fail("%s's list identifier %u no longer gives its token after %s used it",
+		     a.name, LIST_NEXUS, b.name);
+		ret = -1;
+	} else {
+		printf("%s: list identifier %u for its own token; %s's still gives %s's\n",
+		       b.name, LIST_NEXUS, a.name, a.name);
 	}
-	scsi_free_scsi_task(task);
-	if (!has_token || memcmp(t, ta, TOKEN_LEN)) {
-		fail("session A's list identifier %u lost its token to session B's", LIST_NEXUS);
-		goto out;
-	}
-	printf("session B: its own list identifier %u, its own token; session A's is still A's\n",
-	       LIST_NEXUS);
-	ret = 0;
+	if (task)
+		scsi_free_scsi_task(task);
 out:
+	sess_close(&c);
 	sess_close(&b);
 	sess_close(&a);
 	return ret;
@@ -459,7 +486,7 @@ int main(int argc, char **argv)
 		if (num(argv[3], UINT64_MAX, &lba) || num(argv[4], UINT32_MAX, &blocks) ||
 		    (argc == 7 && num(argv[6], UINT32_MAX, &list_id)))
 			return bad_usage();
-		if (sess_open(&s, argv[2], 1, "session"))
+		if (sess_open(&s, argv[2], 0x0c0c, 1, "session"))
 			return 1;
 		ret = mint(&s, lba, blocks, list_id, token);
 		if (!ret)
@@ -472,7 +499,7 @@ int main(int argc, char **argv)
 		if (num(argv[4], UINT64_MAX, &lba) || num(argv[5], UINT32_MAX, &blocks) ||
 		    (argc == 7 && num(argv[6], UINT32_MAX, &list_id)))
 			return bad_usage();
-		if (token_file(argv[3], token, 0) || sess_open(&s, argv[2], 1, "session"))
+		if (token_file(argv[3], token, 0) || sess_open(&s, argv[2], 0x0c0c, 1, "session"))
 			return 1;
 		ret = write_using_token(&s, token, lba, blocks, list_id);
 		if (!ret)
@@ -481,7 +508,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "read") && argc == 6) {
 		if (num(argv[3], UINT64_MAX, &lba) || num(argv[4], 1 << 20, &blocks))
 			return bad_usage();
-		if (sess_open(&s, argv[2], 1, "session"))
+		if (sess_open(&s, argv[2], 0x0c0c, 1, "session"))
 			return 1;
 		ret = read_blocks(&s, lba, blocks, argv[5]);
 	} else {

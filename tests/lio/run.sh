@@ -72,7 +72,11 @@ lio_backstore() {	# lio_backstore INDEX
 	mkdir -p "$d" &&
 	echo "odx_index=$1" > "$d/control" &&
 	printf '60014050000000%02d\n' "$1" > "$d/wwn/vpd_unit_serial" &&
-	echo 1 > "$d/enable"
+	echo 1 > "$d/enable" &&
+	# Thin provisioning as LIO serves it (UNMAP, WRITE SAME with UNMAP),
+	# off by default: odx_target has the unmap path.
+	echo 1 > "$d/attrib/emulate_tpu" &&
+	echo 1 > "$d/attrib/emulate_tpws"
 }
 
 lio_loop() {	# lio_loop WWN INDEX... : a tcm_loop target, INDEX as LUN 0, 1, ...
@@ -90,6 +94,12 @@ lio_loop() {	# lio_loop WWN INDEX... : a tcm_loop target, INDEX as LUN 0, 1, ...
 lio_setup() {
 	local i
 	lio_modules || return 1
+	# Persistent reservations: LIO writes every PR OUT's APTPL state under
+	# its dbroot (/var/target, not in the guest, whose root is read-only;
+	# PR OUT would be NOT READY, LOGICAL UNIT COMMUNICATION FAILURE).
+	# Settable only before the first device.
+	mkdir -p "$W/lio-db/pr" &&
+	echo "$W/lio-db" > "$C/dbroot" || diag "LIO's dbroot stays $(cat "$C/dbroot")"
 	insmod "$ODX_BUILD/odx_target.ko" || return 1
 	lio_backstore 0 && lio_backstore 1 || return 1
 	lio_loop "$WWN1" 0 1 && lio_loop "$WWN2" 0 || return 1
