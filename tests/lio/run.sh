@@ -95,11 +95,14 @@ lio_setup() {
 	local i
 	lio_modules || return 1
 	# Persistent reservations: LIO writes every PR OUT's APTPL state under
-	# its dbroot (/var/target, not in the guest, whose root is read-only;
-	# PR OUT would be NOT READY, LOGICAL UNIT COMMUNICATION FAILURE).
-	# Settable only before the first device.
-	mkdir -p "$W/lio-db/pr" &&
-	echo "$W/lio-db" > "$C/dbroot" || diag "LIO's dbroot stays $(cat "$C/dbroot")"
+	# its dbroot (/var/target: not in the guest, whose root is read-only;
+	# PR OUT would be NOT READY, LOGICAL UNIT COMMUNICATION FAILURE). The
+	# kernel threads that write it resolve the path from the initramfs
+	# root, not from this chroot: a directory of init's (PID 1's) /tmp, by
+	# a path both see. Settable only before the first device.
+	local db=/proc/1/root/tmp/odx-lio-db
+	mkdir -p "$db/pr" &&
+	echo "$db" > "$C/dbroot" || diag "LIO's dbroot stays $(cat "$C/dbroot")"
 	insmod "$ODX_BUILD/odx_target.ko" || return 1
 	lio_backstore 0 && lio_backstore 1 || return 1
 	lio_loop "$WWN1" 0 1 && lio_loop "$WWN2" 0 || return 1
