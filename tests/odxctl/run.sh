@@ -16,6 +16,9 @@
 # no_module first, without odx; then one module load (nr_devices=2 size_mb=64):
 #   default   odx0 and odx1 of the load: every subcommand, data checks, errors,
 #             JSON
+#   lio       (in the default pass) LIO's modules from $ODX_MODROOT and
+#             odx_target.ko: export over tcm_loop (data both ways) and iSCSI
+#             (configfs), exports, unexport, errors; all undone before limits
 #   limits    odx0 and odx1 made again in configfs (tests/lib/check.sh:
 #             cfs_devs) with max_token_bytes=1048576 max_transfer_bytes=262144:
 #             copies that need several tokens and writes, truncation,
@@ -521,7 +524,10 @@ t_token_errors() {
 # object python3 -m json.tool reads, with a file name that needs escaping too;
 # its errors print no JSON.
 t_json_commands() {
-	local c cmds=() json_cmds=() name tested="list info token write revoke zero copy"
+	# (export, listed once a usage line, and exports: their --json is checked
+	# in the LIO cases, export_reuse_backstore, export_iscsi and exports_list.)
+	local c cmds=() json_cmds=() name
+	local tested="list info token write revoke zero copy export export exports"
 	x --help && expect 0 '^Commands:' || return 1
 	sed -n '/^Commands:/,/^$/s/^  \([a-z]\{1,\}\).*/\1/p' "$W/out" >"$W/cmds"
 	mapfile -t cmds <"$W/cmds"

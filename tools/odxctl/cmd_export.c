@@ -225,7 +225,8 @@ static int backend_ready(void)
 		return 0;
 	if (lio_modprobe("odx_target") && exists("/sys/module/odx_target"))
 		return 0;
-	return fail_rc(RC_NODEV, "LIO has no odx backstore: odx_target.ko is not loaded and 'modprobe odx_target' failed; to fix: insmod odx_target.ko from odx's build (built beside odx.ko, for the same kernel), then retry");
+	fail_rc(RC_NODEV, "LIO has no odx backstore: odx_target.ko is not loaded and 'modprobe odx_target' failed");
+	return fail_rc(RC_NODEV, "to fix: insmod odx_target.ko from odx's build (built beside odx.ko, for the same kernel), then retry");
 }
 
 /* A unit serial for a new backstore: a random UUID, as targetcli gives one. */
@@ -240,7 +241,7 @@ static void unit_serial(char *buf, size_t len)
  * The backstore of @d: the first enabled one that serves it, or a new one,
  * core/odx_H/odxN (H the lowest free HBA index). Its path into @path.
  */
-static int backstore(const struct dev *d, int nr, char *path, size_t len, char *name,
+static int get_backstore(const struct dev *d, int nr, char *path, size_t len, char *name,
 		     size_t nlen, bool *made)
 {
 	char hba[PATH_MAX], dir[PATH_MAX], val[64];
@@ -337,9 +338,6 @@ static int export_loop(struct export *ex)
 	char tgt[PATH_MAX], tpg[PATH_MAX], path[PATH_MAX], nexus[64];
 	int rc, ms;
 
-	rc = lio_fabric_ready("loopback", "tcm_loop");
-	if (rc)
-		return rc;
 	strfmt(tgt, sizeof(tgt), LIO_ROOT "/loopback/%s", ex->target);
 	rc = make_dir("cannot make the tcm_loop target", tgt, &ex->target_made);
 	if (rc)
@@ -377,8 +375,10 @@ static int export_loop(struct export *ex)
 		strfmt(tgt, sizeof(tgt), "loopback/%s", ex->target);
 		lio_made_add(tgt);
 	}
-	return fail_rc(RC_FAIL, "%s is exported (%s/lun/lun_%u) but no /dev/sdX appeared within %d s; to fix: load the SCSI disk driver (modprobe sd_mod) and check the kernel log; 'odxctl unexport %s' removes the export",
-		       ex->d->path, tpg, ex->lun, DISK_WAIT_MS / 1000, ex->d->name);
+	fail_rc(RC_FAIL, "%s is exported (%s/lun/lun_%u) but no /dev/sdX appeared within %d s",
+		ex->d->path, tpg, ex->lun, DISK_WAIT_MS / 1000);
+	return fail_rc(RC_FAIL, "to fix: load the SCSI disk driver (modprobe sd_mod) and check the kernel log; 'odxctl unexport %s' removes the export",
+		       ex->d->name);
 }
 
 static int export_iscsi(struct export *ex)
@@ -393,9 +393,6 @@ static int export_iscsi(struct export *ex)
 	size_t i;
 	int rc;
 
-	rc = lio_fabric_ready("iscsi", "iscsi_target_mod");
-	if (rc)
-		return rc;
 	strfmt(tgt, sizeof(tgt), LIO_ROOT "/iscsi/%s", ex->target);
 	rc = make_dir("cannot make the iSCSI target", tgt, &ex->target_made);
 	if (rc)
@@ -542,15 +539,21 @@ int cmd_export(int argc, char **argv)
 
 			if (strcmp(l->fabric, ex.fabric))
 				continue;
-			return fail_rc(RC_FAIL, "%s is exported over %s already: %s/%s tpgt_%u LUN %u%s%s (backstore %s/%s); to fix: 'odxctl exports' shows where, 'odxctl unexport %s' removes it",
-				       cl.dev.path, ex.fabric, l->fabric, l->target, l->tpgt, l->lun,
-				       l->disk[0] ? ", " : "", l->disk, sos[i].hba, sos[i].name,
+			fail_rc(RC_FAIL, "%s is exported over %s already: %s/%s tpgt_%u LUN %u%s%s (backstore %s/%s)",
+				cl.dev.path, ex.fabric, l->fabric, l->target, l->tpgt, l->lun,
+				l->disk[0] ? ", " : "", l->disk, sos[i].hba, sos[i].name);
+			return fail_rc(RC_FAIL, "to fix: 'odxctl exports' shows where, 'odxctl unexport %s' removes it",
 				       cl.dev.name);
 		}
 	}
 
+	/* The fabric first: a missing one leaves nothing behind to undo. */
+	rc = !strcmp(ex.fabric, "loopback") ? lio_fabric_ready("loopback", "tcm_loop") :
+					      lio_fabric_ready("iscsi", "iscsi_target_mod");
+	if (rc)
+		return rc;
 	nundo = 0;
-	rc = backstore(&cl.dev, nr, ex.so, sizeof(ex.so), ex.so_name, sizeof(ex.so_name),
+	rc = get_backstore(&cl.dev, nr, ex.so, sizeof(ex.so), ex.so_name, sizeof(ex.so_name),
 		       &ex.so_made);
 	if (!rc)
 		rc = !strcmp(ex.fabric, "loopback") ? export_loop(&ex) : export_iscsi(&ex);

@@ -108,16 +108,18 @@ int lio_core_ready(bool quiet)
 		return -1;
 	if (!configfs_mounted()) {
 		lio_modprobe("configfs");
-		if (!configfs_mounted())
-			return fail_rc(RC_NODEV, "configfs is not mounted on " LIO_CONFIGFS
-				       "; LIO is configured there: mount -t configfs none "
-				       LIO_CONFIGFS " (systemd does it at boot)");
+		if (!configfs_mounted()) {
+			fail_rc(RC_NODEV, "configfs is not mounted on %s, where LIO is configured",
+				LIO_CONFIGFS);
+			return fail_rc(RC_NODEV, "to fix: mount -t configfs none %s (systemd does it at boot)",
+				       LIO_CONFIGFS);
+		}
 	}
-	if (!is_dir(LIO_ROOT) && !lio_modprobe("target_core_mod") && !is_dir(LIO_ROOT))
-		return fail_rc(RC_NODEV, "LIO, the kernel's SCSI target, is not loaded (no " LIO_ROOT
-			       ") and 'modprobe target_core_mod' failed; to fix: install the "
-			       "running kernel's modules (Debian: linux-image-$(uname -r); the "
-			       "kernel needs CONFIG_TARGET_CORE), then modprobe target_core_mod");
+	if (!is_dir(LIO_ROOT) && !lio_modprobe("target_core_mod") && !is_dir(LIO_ROOT)) {
+		fail_rc(RC_NODEV, "LIO, the kernel's SCSI target, is not loaded (no %s) and 'modprobe target_core_mod' failed",
+			LIO_ROOT);
+		return fail_rc(RC_NODEV, "to fix: install the running kernel's modules (Debian: linux-image-$(uname -r); the kernel needs CONFIG_TARGET_CORE), then modprobe target_core_mod");
+	}
 	/* (modprobe returns before configfs shows the group, on some kernels.) */
 	for (int i = 0; i < 50 && !is_dir(LIO_ROOT); i++)
 		usleep(20000);
@@ -152,8 +154,10 @@ int lio_fabric_ready(const char *fabric, const char *module)
 		if (err >= 0)
 			return 0;
 	}
-	return fail_rc(RC_NODEV, "the LIO fabric '%s' is missing: %s is not loaded and 'modprobe %s' failed (%s); to fix: install the running kernel's modules (Debian: linux-image-$(uname -r); the kernel needs %s), then modprobe %s",
-		       fabric, module, module, errno_name(-err), fabric_config(module), module);
+	fail_rc(RC_NODEV, "the LIO fabric '%s' is missing (%s): %s is not loaded and 'modprobe %s' failed",
+		fabric, errno_name(-err), module, module);
+	return fail_rc(RC_NODEV, "to fix: install the running kernel's modules (Debian: linux-image-$(uname -r); the kernel needs %s), then modprobe %s",
+		       fabric_config(module), module);
 }
 
 /* "PREFIX_N" with digits N: N, else -1. */
@@ -291,7 +295,7 @@ static void scan_tpg(const char *fabric, const char *target, unsigned int tpgt,
 					continue;
 				ln = &so->luns[so->nluns++];
 				strfmt(ln->fabric, sizeof(ln->fabric), "%s", fabric);
-				strcpy(ln->target, target);
+				strfmt(ln->target, sizeof(ln->target), "%s", target);
 				ln->tpgt = tpgt;
 				ln->lun = l;
 				strfmt(ln->path, sizeof(ln->path), "%s", lun);

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "odxctl.h"
+
 #define LIO_ROOT		"/sys/kernel/config/target"
 #define LIO_CONFIGFS		"/sys/kernel/config"
 /* The targets odxctl made, one configfs path (below LIO_ROOT) a line. */
@@ -47,7 +49,7 @@ struct lio_so {
  * snprintf() for configfs paths and names, which may be cut at @len (an open
  * of a cut path fails, and says so); returns what vsnprintf() returns.
  */
-int strfmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+__printf(3, 4) int strfmt(char *buf, size_t len, const char *fmt, ...);
 
 /* Write @val to configfs file @path; 0 or -errno. */
 int lio_write(const char *path, const char *val);
