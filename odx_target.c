@@ -17,8 +17,7 @@
  * writes through the same data path.
  *
  * List identifiers belong to the I_T nexus, as SPC-4 says: the initiator port
- * (its name and, for iSCSI, its ISID) and the target port. A nexus that logs
- * out and back in is the same nexus and finds its outcomes again.
+ * and the target port, through one LIO session (odxt_nexus()).
  *
  * Sense data: LIO's sense_reason_t where LIO has one for what went wrong
  * (resources, write protection); otherwise the precise ASC/ASCQ odx's command
@@ -141,6 +140,8 @@ static int odxt_configure_device(struct se_device *se)
 	se->dev_attrib.hw_max_sectors = ODXT_MAX_SECTORS_BYTES / odx->block_size;
 	se->dev_attrib.hw_queue_depth = ODXT_QUEUE_DEPTH;
 	se->dev_attrib.is_nonrot = 1;
+	/* As iblock and fileio: WRITE SAME of up to 0xFFFF blocks. */
+	se->dev_attrib.max_write_same_len = 0xFFFF;
 	return 0;
 
 out_remove:
@@ -397,9 +398,15 @@ static struct exec_cmd_ops odxt_exec_ops = {
 };
 
 /*
- * The I_T nexus of @cmd: the initiator port (name and ISID) and the target
- * port (the target's WWN and portal group, as named in configfs), hashed. Commands LIO makes
- * itself (EXTENDED COPY's reads and writes) have no session and share one.
+ * The I_T nexus of @cmd: the initiator port and the target port, hashed. LIO
+ * keeps only part of an iSCSI initiator port's ISID in the session
+ * (sess_bin_isid: its first four bytes, not the qualifier), and the whole one
+ * is behind the fabric's ops, whose header the distributions' kernel headers
+ * lack; so the session itself is part of the key: two sessions are two
+ * nexuses even when their ISIDs differ only in the qualifier. (A nexus that
+ * logs in again is then a new one, which SPC-4 allows to lose its list
+ * identifiers.) Commands LIO makes itself (EXTENDED COPY's reads and writes)
+ * have no session and share one key.
  */
 static u64 odxt_nexus(struct se_cmd *cmd)
 {
@@ -410,6 +417,7 @@ static u64 odxt_nexus(struct se_cmd *cmd)
 		char target[TRANSPORT_IQN_LEN];
 		char tpg[32];
 		u64 isid;
+		unsigned long session;
 	} id = { };
 
 	if (!sess || !sess->se_node_acl || !sess->se_tpg)
@@ -421,6 +429,7 @@ static u64 odxt_nexus(struct se_cmd *cmd)
 			sizeof(id.target));
 	strscpy(id.tpg, config_item_name(&tpg->tpg_group.cg_item), sizeof(id.tpg));
 	id.isid = sess->sess_bin_isid;
+	id.session = (unsigned long)sess;
 	return siphash(&id, sizeof(id), &odxt_nexus_key) ?: 1;
 }
 

@@ -32,6 +32,7 @@ FAMILIES=(TestUnitReady Inquiry Mandatory ReadCapacity10 ReadCapacity16
 # Tests that fail through LIO's behaviour, not odx's: "Family.Suite.Test reason".
 vfy="LIO answers VERIFY with GOOD unseen (sbc_parse_cdb: sbc_emulate_noop): no VRPROTECT or DPO check, no BYTCHK compare"
 res="LIO refuses a WRITE whose iSCSI expected data transfer length is not the CDB's (target_cmd_size_check: Rejecting underflow/overflow for WRITE data CDB, INVALID FIELD IN COMMAND IU); libiscsi wants GOOD with a residual"
+caw="LIO refuses COMPARE AND WRITE of more than its one block with 0x05/0x0E03 (INVALID FIELD IN COMMAND IU) where libiscsi wants INVALID FIELD IN CDB; LIO's own rd_mcp ramdisk backstore answers the same (measured on stock 6.12 over the same iSCSI set-up)"
 KNOWN=(
 	"Verify10.Verify10.VerifyProtect $vfy"
 	"Verify10.Verify10.Dpo $vfy"
@@ -47,6 +48,10 @@ KNOWN=(
 	"iSCSIResiduals.iSCSIResiduals.WriteVerify16Residuals $res"
 	"iSCSIdatasn.iSCSIdatasn.iSCSIDataSnInvalid LIO at ERL 0 drops the connection on a wrong DataSN (kernel: Unable to perform within-command recovery while ERL=0); libiscsi logs in again and replays the command, which succeeds, where the test wants it to fail"
 	"Reserve6.Reserve6.ITNexusLoss LIO's iSCSI target refuses TARGET COLD RESET (kernel: TMR Opcode TARGET_COLD_RESET authorization failed for Initiator Node), which the test uses to end the nexus"
+	"CompareAndWrite.CompareAndWrite.Simple $caw"
+	"CompareAndWrite.CompareAndWrite.Miscompare $caw"
+	"MultipathIO.MultipathIO.CompareAndWrite $caw"
+	"MultipathIO.MultipathIO.CompareAndWriteAsync $caw"
 	"Reserve6.Reserve6.Logout LIO keeps an SPC-2 RESERVE(6) after its holder logs out (target_core_pr.c; odx_target has no reservation code): the second initiator's RESERVE(6) still conflicts"
 )
 
