@@ -26,6 +26,7 @@ tests:
 	@$(MAKE) -s -C tests/token
 	@$(MAKE) -s -C tests/hardening
 	@$(MAKE) -s -C tests/scsi
+	@$(MAKE) -s -C tests/lio
 	@$(MAKE) -s -C tools
 
 test:
