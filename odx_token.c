@@ -330,13 +330,17 @@ static int odx_tok_grow(struct odx_source *dev, struct odx_tok *tok, void **arr,
 	return odx_tok_resize(dev, tok, arr, cap, used, max(need, 2 * *cap), size);
 }
 
-/* Give back a quarter or more of *@arr left unused (the token costs what it holds). */
-static int odx_tok_trim(struct odx_source *dev, struct odx_tok *tok, void **arr,
-			unsigned long *cap, unsigned long used, size_t size)
+/*
+ * Give back a quarter or more of *@arr left unused (the token costs what it
+ * holds). Best effort: without memory or budget for the smaller copy, the
+ * token keeps (and stays charged for) the array it has.
+ */
+static void odx_tok_trim(struct odx_source *dev, struct odx_tok *tok, void **arr,
+			 unsigned long *cap, unsigned long used, size_t size)
 {
 	if (*cap - used < *cap / 4 || *cap - used < PAGE_SIZE / size)
-		return 0;
-	return odx_tok_resize(dev, tok, arr, cap, used, used, size);
+		return;
+	odx_tok_resize(dev, tok, arr, cap, used, used, size);
 }
 
 /* The pages a token's data spans on the source: [first, last], inclusive. */
@@ -484,12 +488,11 @@ static int odx_tok_pin(struct odx_source *dev, struct odx_tok *tok,
 			}
 		}
 	}
-	err = odx_tok_trim(dev, tok, (void **)&tok->pages, &m.pages_cap, tok->pinned,
-			   sizeof(*tok->pages));
-	if (err)
-		return err;
-	return odx_tok_trim(dev, tok, (void **)&tok->exts, &m.exts_cap, tok->nr_exts,
-			    sizeof(*tok->exts));
+	odx_tok_trim(dev, tok, (void **)&tok->pages, &m.pages_cap, tok->pinned,
+		     sizeof(*tok->pages));
+	odx_tok_trim(dev, tok, (void **)&tok->exts, &m.exts_cap, tok->nr_exts,
+		     sizeof(*tok->exts));
+	return 0;
 }
 
 /**
