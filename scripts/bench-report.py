@@ -2,6 +2,7 @@
 """Turn tests/bench-guest.sh's raw "key value..." lines into results/bench.md (ratios
 against the baselines of the same run, with the targets) and results/bench.png."""
 import os
+import statistics
 import subprocess
 import sys
 
@@ -49,6 +50,55 @@ md += ["", "## Memory: %d copies of a %d MiB source" % (n, src / 1024), "",
 for mode, name in (("Y", "shared pages"), ("N", "byte copy")):
     used = g("mem_%s_copies_kib" % mode)
     md.append("| %s | %.1f MiB | %.2fx | %.2f |" % (name, used / 1024, used / src, used / (n * src)))
+
+
+def rounds(prefix):
+    """Values of PREFIX_1, PREFIX_2, ... (column 0 and 1), in round order."""
+    out, r = [], 1
+    while "%s_%d" % (prefix, r) in v:
+        out.append(v["%s_%d" % (prefix, r)])
+        r += 1
+    return out
+
+
+def spread(pairs):
+    """Median and range of the per-round ratios a/b."""
+    q = [a / b for a, b in pairs]
+    return statistics.median(q), min(q), max(q), len(q)
+
+
+lio_fio = [(t, unit, idx, rounds("lio_fio_odx_" + t), rounds("lio_fio_rd_" + t))
+           for t, unit, idx in (("randread", "4k IOPS", 0), ("randwrite", "4k IOPS", 0),
+                                ("read1m", "1M MiB/s", 1), ("write1m", "1M MiB/s", 1))]
+lio_odx, lio_plain = rounds("lio_ddpt_odx"), rounds("lio_ddpt_plain")
+if lio_fio[0][3] or lio_odx:
+    md += ["", "## LIO LUNs (tcm_loop)", "",
+           "odx LUNs (odx_target.ko) through tcm_loop on /dev/sdX, against LIO's own ramdisk",
+           "backstore (rd_mcp, same size, 128 MiB) on the same tcm_loop target. Subject and",
+           "baseline alternate (A B A B ...); the ratio is taken per round, then its median",
+           "and its range (min-max) over the rounds of this run. fio: psync, 1 job, direct,",
+           "%d s a run. ddpt: 64 MiB from one odx LUN to another; `ddpt --odx` (POPULATE" % g("lio_fio_secs"),
+           "TOKEN + WRITE USING TOKEN) against ddpt's plain copy of the same range between",
+           "the same LUNs (iflag=direct oflag=direct, bpt=2048: 1 MiB a transfer), ddpt's own",
+           "time, the destination discarded before each copy.", "",
+           "| test | odx (median) | baseline (median) | ratio, median | ratio, min-max | rounds |",
+           "|---|---|---|---|---|---|"]
+    for t, unit, idx, o, b in lio_fio:
+        if not o or len(o) != len(b):
+            continue
+        med, lo, hi, n = spread([(x[idx], y[idx]) for x, y in zip(o, b)])
+        md.append("| fio %s (%s) | %.0f | %.0f (rd_mcp) | odx/rd_mcp %.2f | %.2f-%.2f | %d |"
+                  % (t, unit, statistics.median(x[idx] for x in o),
+                     statistics.median(y[idx] for y in b), med, lo, hi, n))
+    if lio_odx and len(lio_odx) == len(lio_plain):
+        med, lo, hi, n = spread([(p[0], o[0]) for o, p in zip(lio_odx, lio_plain)])
+        md.append("| 64 MiB ddpt copy LUN to LUN (ms) | %.1f (--odx) | %.1f (plain) | plain/odx %.1fx | %.1f-%.1fx | %d |"
+                  % (1000 * statistics.median(o[0] for o in lio_odx),
+                     1000 * statistics.median(p[0] for p in lio_plain), med, lo, hi, n))
+        md += ["", "The first copy of each kind was compared byte for byte (%s); the offload copy"
+               % ("cmp: equal" if g("lio_ddpt_verified") == 1 else "**not verified**"),
+               "shared %d MiB of the destination's pages with the source (odx1's `bytes_shared`)."
+               % g("lio_ddpt_odx_shared_mib")]
 
 t = []
 if 64 in sizes:

@@ -1,14 +1,27 @@
 #!/bin/bash
 # The guest half of `make bench` (scripts/bench.sh): runs on the stock Debian 6.12
 # kernel and writes raw results as "key value" lines to $ODX_VM_OUT/bench.raw.
-#   tests/bench-guest.sh [--short]   --short: small sizes, one repetition (make test)
+#   tests/bench-guest.sh [--short|--lio]   --short: small sizes, one repetition
+#                                          (make test); --lio: only the LIO part
 set -euo pipefail
-short=0
+short=0 lio_only=0
 [ "${1:-}" = --short ] && short=1
+[ "${1:-}" = --lio ] && lio_only=1
 B=$ODX_TOP/build/tools/odxbench
 raw=$ODX_VM_OUT/bench.raw
 : > "$raw"
 rec() { echo "$*" | tee -a "$raw"; }
+
+fio_iops() {	# fio_iops DEV RW BS [SECONDS]
+	fio --name=b --filename="$1" --direct=1 --rw="$2" --bs="$3" --size=128M \
+		--ioengine=psync --time_based --runtime="${4:-$fio_time}" --numjobs=1 \
+		--output-format=json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)["jobs"][0]
+r = j["read"]["iops"] + j["write"]["iops"]
+bw = (j["read"]["bw"] + j["write"]["bw"]) / 1024
+print("%.0f %.1f" % (r, bw))'
+}
 
 if [ $short = 1 ]; then
 	sizes="1 4"; reps=1; fio_time=2; ntok="10 1000"; ncopies=3; csize=4
@@ -16,6 +29,133 @@ else
 	sizes="1 4 16 64 256"; reps=5; fio_time=8; ntok="10 1000 100000"; ncopies=8; csize=64
 fi
 mib=$((1 << 20))
+
+# --- LIO: odx LUNs against LIO's ramdisk (rd_mcp) through tcm_loop ------------------
+# One tcm_loop target: LUN 0 = odx0, LUN 1 = odx1, LUN 2 = rd_mcp (all 128 MiB,
+# 512-byte blocks), set up as tests/lio/run.sh does. Subject and baseline
+# alternate (A B A B ...), so drift in the guest hits both; bench-report.py
+# takes the ratio per round, then the median and the range of the ratios.
+C=/sys/kernel/config/target
+LIO_WWN=naa.5001405000000b01
+lio_rounds=3 lio_fio_time=4 lio_ddpt_rounds=5
+
+lio_disk() {	# lio_disk LUN: the sd disk of LIO_WWN's LUN
+	local d addr
+	addr=$(cat "$C/loopback/$LIO_WWN/tpgt_1/address" 2>/dev/null) || return 1
+	for d in /sys/block/sd*; do
+		[ -e "$d/device" ] || continue
+		[ "$(basename "$(readlink -f "$d/device")")" = "$addr:$1" ] &&
+			{ echo "/dev/${d##*/}"; return 0; }
+	done
+	return 1
+}
+
+# ddpt_time KEY ARG...: run ddpt ARG... and record its own time for the copy
+# ("time to transfer data: S secs"), without its start-up.
+ddpt_time() {
+	local key=$1 out s
+	shift
+	out=$(ddpt "$@" 2>&1) || { echo "ddpt $*: $out" >&2; return 1; }
+	s=$(echo "$out" | awk '/time to transfer/ {
+		for (i = 1; i <= NF; i++) if ($i == "secs") { print $(i - 1); exit } }')
+	[ -n "$s" ] || { echo "ddpt $*: no time in: $out" >&2; return 1; }
+	rec "$key $s"
+}
+
+lio_bench() {
+	local m i d rw so1 so2 rd t r n=$((64 * mib / 512)) sh0
+	for m in target_core_mod tcm_loop sd_mod sg; do
+		modprobe -d "${ODX_MODROOT:-/}" "$m" 2>/dev/null || modprobe "$m"
+	done
+	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+	insmod "$ODX_BUILD/odx.ko" nr_devices=2 size_mb=128
+	for i in $(seq 50); do [ -b /dev/odx1 ] && break; sleep 0.1; done
+	# ddpt 0.97 writes its range descriptors one byte early.
+	echo 1 > /sys/block/odx0/odx/ddpt_quirk
+	echo 1 > /sys/block/odx1/odx/ddpt_quirk
+	insmod "$ODX_BUILD/odx_target.ko"
+	for i in 0 1; do
+		mkdir -p "$C/core/odx_$i/lun0"
+		echo "odx_index=$i" > "$C/core/odx_$i/lun0/control"
+		printf '60014050000000b%d\n' "$i" > "$C/core/odx_$i/lun0/wwn/vpd_unit_serial"
+		echo 1 > "$C/core/odx_$i/lun0/enable"
+	done
+	mkdir -p "$C/core/rd_mcp_0/rd0"
+	echo "rd_pages=$((128 * mib / 4096))" > "$C/core/rd_mcp_0/rd0/control"
+	echo 60014050000000b9 > "$C/core/rd_mcp_0/rd0/wwn/vpd_unit_serial"
+	echo 1 > "$C/core/rd_mcp_0/rd0/enable"
+	mkdir -p "$C/loopback/$LIO_WWN/tpgt_1"
+	echo "${LIO_WWN%?}f" > "$C/loopback/$LIO_WWN/tpgt_1/nexus"
+	for i in 0 1 2; do mkdir -p "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_$i"; done
+	ln -s "$C/core/odx_0/lun0" "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_0/odx0"
+	ln -s "$C/core/odx_1/lun0" "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_1/odx1"
+	ln -s "$C/core/rd_mcp_0/rd0" "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_2/rd0"
+	for i in $(seq 100); do
+		so1=$(lio_disk 0) && so2=$(lio_disk 1) && rd=$(lio_disk 2) &&
+			[ -b "$so1" ] && [ -b "$so2" ] && [ -b "$rd" ] && break
+		sleep 0.2
+	done
+	[ -b "${so1:-}" ] && [ -b "${so2:-}" ] && [ -b "${rd:-}" ] ||
+		{ echo "LIO LUNs did not appear: $(ls /sys/block)" >&2; return 1; }
+	echo "LIO: odx0 = $so1, odx1 = $so2, rd_mcp = $rd ($(cat /sys/block/${so1#/dev/}/queue/scheduler))"
+	rec "lio_rounds $lio_rounds"
+	rec "lio_fio_secs $lio_fio_time"
+
+	# fio on the odx LUN against the rd_mcp LUN, both full of random data.
+	for d in "$so1" "$rd"; do
+		dd if=/dev/urandom of="$d" bs=1M count=128 oflag=direct status=none
+	done
+	for r in $(seq $lio_rounds); do
+		for t in randread:4k randwrite:4k read1m:1M write1m:1M; do
+			rw=${t%%:*}
+			case $rw in read1m) rw=read ;; write1m) rw=write ;; esac
+			rec "lio_fio_odx_${t%%:*}_$r $(fio_iops "$so1" "$rw" "${t#*:}" $lio_fio_time)"
+			rec "lio_fio_rd_${t%%:*}_$r $(fio_iops "$rd" "$rw" "${t#*:}" $lio_fio_time)"
+		done
+	done
+
+	# 64 MiB from LUN 0 (odx0) to LUN 1 (odx1): ddpt --odx (POPULATE TOKEN,
+	# WRITE USING TOKEN through SG_IO) against ddpt's plain copy (READ and
+	# WRITE through the block layer, O_DIRECT, 1 MiB at a time). The
+	# destination is discarded before each copy, so both write into the same
+	# empty store. The first copy of each kind is checked byte for byte.
+	dd if=/dev/urandom of="$so1" bs=1M count=64 oflag=direct status=none
+	rec "lio_ddpt_mib 64"
+	for r in $(seq $lio_ddpt_rounds); do
+		blkdiscard -f /dev/odx1 2>/dev/null
+		sh0=$(cat /sys/block/odx1/odx/bytes_shared)
+		ddpt_time lio_ddpt_odx_$r --odx if="$so1" of="$so2" bs=512 skip="0,$n" \
+			seek="0,$n" count="$n"
+		if [ "$r" = 1 ]; then
+			blockdev --flushbufs /dev/odx0 /dev/odx1 "$so1" "$so2"
+			cmp -n $((64 * mib)) /dev/odx0 /dev/odx1
+			cmp -n $((64 * mib)) "$so1" "$so2"
+			rec "lio_ddpt_odx_shared_mib $((($(cat /sys/block/odx1/odx/bytes_shared) - sh0) / mib))"
+		fi
+		blkdiscard -f /dev/odx1 2>/dev/null
+		ddpt_time lio_ddpt_plain_$r if="$so1" of="$so2" bs=512 bpt=2048 count="$n" \
+			iflag=direct oflag=direct
+		if [ "$r" = 1 ]; then
+			blockdev --flushbufs /dev/odx1 "$so2"
+			cmp -n $((64 * mib)) /dev/odx0 /dev/odx1
+			cmp -n $((64 * mib)) "$so1" "$so2"
+			rec "lio_ddpt_verified 1"
+		fi
+	done
+
+	rm "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_0/odx0" "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_1/odx1" \
+		"$C/loopback/$LIO_WWN/tpgt_1/lun/lun_2/rd0"
+	for i in 0 1 2; do rmdir "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_$i"; done
+	rmdir "$C/loopback/$LIO_WWN/tpgt_1" "$C/loopback/$LIO_WWN"
+	rmdir "$C/core/odx_0/lun0" "$C/core/odx_0" "$C/core/odx_1/lun0" "$C/core/odx_1"
+	rmdir "$C/core/rd_mcp_0/rd0" "$C/core/rd_mcp_0"
+	rmmod odx_target
+	rmmod odx
+}
+if [ $lio_only = 1 ]; then
+	lio_bench
+	exit
+fi
 
 insmod "$ODX_BUILD/odx.ko" nr_devices=1 size_mb=1024 max_tokens=200000
 for i in $(seq 50); do [ -b /dev/odx0 ] && break; sleep 0.1; done
@@ -73,16 +213,6 @@ rec "mem_ncopies $ncopies"
 rmmod odx
 
 # --- fio: odx against brd -----------------------------------------------------------
-fio_iops() {	# fio_iops DEV RW BS
-	fio --name=b --filename="$1" --direct=1 --rw="$2" --bs="$3" --size=128M \
-		--ioengine=psync --time_based --runtime=$fio_time --numjobs=1 \
-		--output-format=json | python3 -c '
-import json, sys
-j = json.load(sys.stdin)["jobs"][0]
-r = j["read"]["iops"] + j["write"]["iops"]
-bw = (j["read"]["bw"] + j["write"]["bw"]) / 1024
-print("%.0f %.1f" % (r, bw))'
-}
 modprobe -d "$ODX_MODROOT" brd rd_nr=1 rd_size=$((256 * 1024)) max_part=0
 insmod "$ODX_BUILD/odx.ko" nr_devices=1 size_mb=256
 for i in $(seq 50); do [ -b /dev/odx0 ] && [ -b /dev/ram0 ] && break; sleep 0.1; done
@@ -103,3 +233,7 @@ kill $pin
 wait $pin 2>/dev/null || true
 rmmod odx
 rmmod brd
+
+if [ $short = 0 ]; then
+	lio_bench
+fi
