@@ -333,17 +333,32 @@ struct export {
 	char url[320];
 };
 
+/*
+ * The target ex->target of FABRIC (its configfs directory name) and its
+ * portal group tpgt_1: their paths in @tgt and @tpg (PATH_MAX each).
+ */
+static int make_target(struct export *ex, const char *fabric, const char *name,
+		       char *tgt, char *tpg)
+{
+	char what[64];
+	int rc;
+
+	strfmt(tgt, PATH_MAX, LIO_ROOT "/%s/%s", fabric, ex->target);
+	snprintf(what, sizeof(what), "cannot make the %s target", name);
+	rc = make_dir(what, tgt, &ex->target_made);
+	if (rc)
+		return rc;
+	strfmt(tpg, PATH_MAX, "%s/tpgt_1", tgt);
+	snprintf(what, sizeof(what), "cannot make the %s portal group", name);
+	return make_dir(what, tpg, NULL);
+}
+
 static int export_loop(struct export *ex)
 {
 	char tgt[PATH_MAX], tpg[PATH_MAX], path[PATH_MAX], nexus[64];
 	int rc, ms;
 
-	strfmt(tgt, sizeof(tgt), LIO_ROOT "/loopback/%s", ex->target);
-	rc = make_dir("cannot make the tcm_loop target", tgt, &ex->target_made);
-	if (rc)
-		return rc;
-	strfmt(tpg, sizeof(tpg), "%s/tpgt_1", tgt);
-	rc = make_dir("cannot make the tcm_loop portal group", tpg, NULL);
+	rc = make_target(ex, "loopback", "tcm_loop", tgt, tpg);
 	if (rc)
 		return rc;
 	/* The I_T nexus first (tcm_loop adds the LUN's disk on the port link). */
@@ -393,12 +408,7 @@ static int export_iscsi(struct export *ex)
 	size_t i;
 	int rc;
 
-	strfmt(tgt, sizeof(tgt), LIO_ROOT "/iscsi/%s", ex->target);
-	rc = make_dir("cannot make the iSCSI target", tgt, &ex->target_made);
-	if (rc)
-		return rc;
-	strfmt(tpg, sizeof(tpg), "%s/tpgt_1", tgt);
-	rc = make_dir("cannot make the iSCSI portal group", tpg, NULL);
+	rc = make_target(ex, "iscsi", "iSCSI", tgt, tpg);
 	if (rc)
 		return rc;
 	strfmt(np, sizeof(np), "%s/np/%s", tpg, ex->portal);
