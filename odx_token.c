@@ -61,7 +61,7 @@
 #define ODX_TOKEN_SECRET_OFF	128
 /* Source pages a mint pins between checks for rescheduling and fatal signals. */
 #define ODX_MINT_BATCH		1024UL
-/* Source pages a mint pins per call into the store (a stripe group). */
+/* Source pages a mint pins per call into the store (a batch of a chunk). */
 #define ODX_MINT_STEP		64UL
 /* Tokens unlinked (reaper, revocation) per hold of odx_tokens_lock. */
 #define ODX_UNLINK_BATCH	256
@@ -181,7 +181,14 @@ static void odx_token_free(struct kref *ref)
 		if (!(i % 4096))
 			cond_resched();
 	}
-	atomic_long_sub(tok->pinned, &odx_token_pages);
+	for (i = 0; i < tok->nr_exts; i++) {
+		if (!tok->exts[i].chunk)
+			continue;
+		odx_chunk_put(tok->exts[i].chunk);
+		if (!(i % 64))
+			cond_resched();
+	}
+	atomic_long_sub(tok->held, &odx_token_pages);
 	kvfree(tok->pages);
 	kvfree(tok->exts);
 	kfree(tok->ranges);
@@ -223,7 +230,7 @@ static void odx_token_unlink(struct odx_tok *tok, enum odx_unlink_reason why)
 	};
 	odx_tombstone_next = (odx_tombstone_next + 1) % ODX_TOMBSTONES;
 	WRITE_ONCE(src->stats.tokens_live, src->stats.tokens_live - 1);
-	WRITE_ONCE(src->stats.token_pages, src->stats.token_pages - tok->pinned);
+	WRITE_ONCE(src->stats.token_pages, src->stats.token_pages - tok->held);
 	/* Memory a user in flight still holds is theirs until they put it. */
 	atomic_long_sub(tok->charge, &src->token_bytes);
 	tok->charge = 0;
@@ -408,7 +415,7 @@ static int odx_tok_pin_step(struct odx_source *dev, struct odx_tok *tok,
 	/* A run starts at a present page after a hole, or after the last run's end. */
 	starts = present & ~(present << 1);
 	e = tok->nr_exts ? &tok->exts[tok->nr_exts - 1] : NULL;
-	if (e && e->index + e->nr == first)
+	if (e && !e->chunk && e->index + e->nr == first)
 		starts &= ~1UL;
 	err = odx_tok_grow(dev, tok, (void **)&tok->exts, &m->exts_cap, tok->nr_exts,
 			   tok->nr_exts + hweight_long(starts), sizeof(*tok->exts));
@@ -430,6 +437,7 @@ static int odx_tok_pin_step(struct odx_source *dev, struct odx_tok *tok,
 			e->index = first + k;
 			e->nr = 0;
 			e->first = at;
+			e->chunk = NULL;
 		} else {
 			e = &tok->exts[tok->nr_exts - 1];
 		}
@@ -437,6 +445,7 @@ static int odx_tok_pin_step(struct odx_source *dev, struct odx_tok *tok,
 		at += len;
 	}
 	tok->pinned += got;
+	tok->held += got;
 	return 0;
 
 out_uncharge:
@@ -449,37 +458,100 @@ out_put:
 	return err;
 }
 
-/* Pin the present pages of the merged @spans into @tok. */
+/* Take a share of the whole chunk @cidx into @tok, charged for its pages. */
+static int odx_tok_pin_chunk(struct odx_source *dev, struct odx_tok *tok,
+			     struct odx_mint *m, pgoff_t cidx)
+{
+	struct odx_chunk *chunk;
+	struct odx_tok_ext *e;
+	unsigned int got;
+	int err;
+
+	chunk = odx_store_get_chunk_locked(dev->store, cidx, &got);
+	if (!chunk)
+		return 0;
+	if (atomic_long_add_return(got, &odx_token_pages) > odx_token_limits.max_pages) {
+		err = -EDQUOT;
+		goto out_unreserve;
+	}
+	err = odx_tok_charge(dev, tok, (unsigned long)got * PAGE_SIZE);
+	if (err)
+		goto out_unreserve;
+	err = odx_tok_grow(dev, tok, (void **)&tok->exts, &m->exts_cap, tok->nr_exts,
+			   tok->nr_exts + 1, sizeof(*tok->exts));
+	if (err)
+		goto out_uncharge;
+	e = &tok->exts[tok->nr_exts++];
+	e->index = cidx << ODX_CHUNK_SHIFT;
+	e->nr = ODX_CHUNK_PAGES;
+	e->first = 0;
+	e->chunk = chunk;
+	tok->held += got;
+	return 0;
+
+out_uncharge:
+	odx_tok_uncharge(dev, tok, (unsigned long)got * PAGE_SIZE);
+out_unreserve:
+	atomic_long_sub(got, &odx_token_pages);
+	odx_chunk_put(chunk);
+	return err;
+}
+
+/* Pages of [@first, @last] outside the whole chunks in it. */
+static unsigned long odx_span_edge_pages(pgoff_t first, pgoff_t last)
+{
+	pgoff_t from = round_up(first, ODX_CHUNK_PAGES);
+	pgoff_t to = round_down(last + 1, ODX_CHUNK_PAGES);
+
+	if (to <= from)
+		return last - first + 1;
+	return (from - first) + (last + 1 - to);
+}
+
+/*
+ * Pin the merged @spans into @tok: each whole chunk by one share of the
+ * chunk, the pages at the edges one by one.
+ */
 static int odx_tok_pin(struct odx_source *dev, struct odx_tok *tok,
 		       const struct odx_span *spans, u32 nr)
 {
-	unsigned long since = 0, span_pages = 0, n;
+	unsigned long since = 0, edge_pages = 0, n;
 	struct odx_mint m = { };
 	pgoff_t index;
 	u32 i;
 	int err;
 
 	/*
-	 * Size the page array once for what the token can pin at most: the pages
-	 * it spans, and no more than the store holds (holes cost nothing). Pages
-	 * written meanwhile grow it; what is left unused is given back at the end.
+	 * Size the page array once for what the token can pin page by page at
+	 * most: the pages at the edges of its spans, and no more than the store
+	 * holds (holes cost nothing). Pages written meanwhile grow it; what is
+	 * left unused is given back at the end.
 	 */
 	for (i = 0; i < nr; i++)
-		span_pages += spans[i].last - spans[i].first + 1;
+		edge_pages += odx_span_edge_pages(spans[i].first, spans[i].last);
 	err = odx_tok_grow(dev, tok, (void **)&tok->pages, &m.pages_cap, 0,
-			   min(span_pages, odx_store_nr_pages(dev->store)),
+			   min(edge_pages, odx_store_nr_pages(dev->store)),
 			   sizeof(*tok->pages));
 	if (err)
 		return err;
 
 	for (i = 0; i < nr; i++) {
-		for (index = spans[i].first; index <= spans[i].last; ) {
-			n = min_t(u64, spans[i].last - index + 1, ODX_MINT_STEP);
-			err = odx_tok_pin_step(dev, tok, &m, index, n);
+		for (index = spans[i].first; index <= spans[i].last; index += n) {
+			n = spans[i].last - index + 1;
+			if (!(index & (ODX_CHUNK_PAGES - 1)) && n >= ODX_CHUNK_PAGES) {
+				n = ODX_CHUNK_PAGES;
+				err = odx_tok_pin_chunk(dev, tok, &m,
+							index >> ODX_CHUNK_SHIFT);
+				/* O(1): counts as one step. */
+				since += ODX_MINT_STEP;
+			} else {
+				n = min3(n, ODX_MINT_STEP,
+					 ODX_CHUNK_PAGES - (index & (ODX_CHUNK_PAGES - 1)));
+				err = odx_tok_pin_step(dev, tok, &m, index, n);
+				since += n;
+			}
 			if (err)
 				return err;
-			index += n;
-			since += n;
 			if (since >= ODX_MINT_BATCH) {
 				since = 0;
 				cond_resched();
@@ -496,43 +568,53 @@ static int odx_tok_pin(struct odx_source *dev, struct odx_tok *tok,
 }
 
 /**
- * odx_tok_lookup() - a token's page for a source page index
+ * odx_tok_lookup() - a token's pages for a source page index
  * @tok: the token
  * @index: page index on the source device (inside the token's ranges)
- * @nr: set to how many pages from @index on are present and consecutive in
- *	the returned array, or, for a hole, how many pages from @index on are
- *	holes (ULONG_MAX when no page follows)
+ * @nr: set to how many pages from @index on are consecutive in the returned
+ *	array, or, for a hole, how many pages from @index on are holes
+ *	(ULONG_MAX when no page follows)
+ * @chunk: set to the chunk the token holds @index in, NULL if it holds the
+ *	page on its own or not at all
  *
  * Binary search of the token's runs: O(log runs), no lock (the runs never
- * change after minting).
+ * change after minting, nor do the chunks a token holds).
  *
- * Return: the pages from @index on, or NULL for a hole.
+ * Return: the pages from @index on (within a chunk, holes among them are
+ * NULL), or NULL for a hole.
  */
 struct page **odx_tok_lookup(const struct odx_tok *tok, pgoff_t index,
-			     unsigned long *nr)
+			     unsigned long *nr, struct odx_chunk **chunk)
 {
 	unsigned long lo = 0, hi = tok->nr_exts;
+	const struct odx_tok_ext *e;
 
 	/* The first run ending after @index. */
 	while (lo < hi) {
 		unsigned long mid = lo + (hi - lo) / 2;
-		const struct odx_tok_ext *e = &tok->exts[mid];
 
+		e = &tok->exts[mid];
 		if (e->index + e->nr <= index)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	*chunk = NULL;
 	if (lo == tok->nr_exts) {
 		*nr = ULONG_MAX;
 		return NULL;
 	}
-	if (tok->exts[lo].index > index) {
-		*nr = tok->exts[lo].index - index;
+	e = &tok->exts[lo];
+	if (e->index > index) {
+		*nr = e->index - index;
 		return NULL;
 	}
-	*nr = tok->exts[lo].index + tok->exts[lo].nr - index;
-	return tok->pages + tok->exts[lo].first + (index - tok->exts[lo].index);
+	*nr = e->index + e->nr - index;
+	if (e->chunk) {
+		*chunk = e->chunk;
+		return e->chunk->slots + (index - e->index);
+	}
+	return tok->pages + e->first + (index - e->index);
 }
 EXPORT_SYMBOL_IF_KUNIT(odx_tok_lookup);
 
@@ -663,7 +745,7 @@ int odx_token_mint(struct odx_source *dev, const struct odx_data_set_range *rang
 	list_add_tail(&tok->dev_node, &dev->tokens);
 	odx_tokens_nr++;
 	WRITE_ONCE(dev->stats.tokens_live, dev->stats.tokens_live + 1);
-	WRITE_ONCE(dev->stats.token_pages, dev->stats.token_pages + tok->pinned);
+	WRITE_ONCE(dev->stats.token_pages, dev->stats.token_pages + tok->held);
 	memcpy(&out->token, tok->bytes, ODX_TOKEN_LENGTH);
 	spin_unlock(&odx_tokens_lock);
 

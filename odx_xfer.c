@@ -113,6 +113,19 @@ static int odx_copy_piece(struct odx_store *dst, u64 pos, struct page *page,
 	return err;
 }
 
+/* Pages of @run[0..@nr) that are not holes: a chunk's slots may be NULL. */
+static unsigned long odx_pages_present(struct page **run, unsigned long nr,
+				       struct odx_chunk *chunk)
+{
+	unsigned long i, present = 0;
+
+	if (!chunk)
+		return nr;
+	for (i = 0; i < nr; i++)
+		present += !!run[i];
+	return present;
+}
+
 /**
  * odx_copy() - offload write: copy token data into a device's ranges
  * @tok: the token (with a reference), or NULL for the zero token
@@ -129,7 +142,9 @@ static int odx_copy_piece(struct odx_store *dst, u64 pos, struct page *page,
  * reached. Works in pieces of at most a page, outside any spinlock, and checks
  * for rescheduling and fatal signals every ODX_COPY_CHUNK bytes. Where a source
  * page and its destination sit at the same offset in a page (whole pages), the
- * destination shares the token's page, copy-on-write, if @share.
+ * destination shares the token's page, copy-on-write, if @share; where a whole
+ * chunk the token holds lands on a whole chunk of the destination, the
+ * destination shares the chunk (one share, one map update for 2 MiB).
  *
  * Return: 0 (even when a fatal signal cut the copy short after some data);
  * -EINTR when a fatal signal arrived before any data; -ENOMEM.
@@ -164,9 +179,22 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_store *dst, bool 
 		if (tok) {
 			const struct odx_tok_range *tr = &tok->ranges[ti];
 			u64 spos = tr->pos + within;
-			struct page **run = odx_tok_lookup(tok, spos >> PAGE_SHIFT, &k);
+			struct odx_chunk *chunk;
+			struct page **run = odx_tok_lookup(tok, spos >> PAGE_SHIFT, &k,
+							   &chunk);
 
 			n = min(n, tr->len - within);
+			if (share && chunk && n >= ODX_CHUNK_BYTES &&
+			    !(spos & (ODX_CHUNK_BYTES - 1)) &&
+			    !(dpos & (ODX_CHUNK_BYTES - 1))) {
+				/* A whole chunk at a chunk's place: one share, one map update. */
+				err = odx_store_share_chunk(dst, dpos / ODX_CHUNK_BYTES, chunk);
+				if (err)
+					break;
+				n = ODX_CHUNK_BYTES;
+				nshared += (u64)chunk->nr_pages << PAGE_SHIFT;
+				goto advance;
+			}
 			if (share && n >= PAGE_SIZE && !offset_in_page(spos) &&
 			    !offset_in_page(dpos)) {
 				/* Whole pages at the same offset: a run at once. */
@@ -175,7 +203,8 @@ int odx_copy(struct odx_tok *tok, u64 token_offset, struct odx_store *dst, bool 
 					err = odx_store_share_pages(dst,
 								    dpos >> PAGE_SHIFT,
 								    run, j, &k);
-					nshared += (u64)k << PAGE_SHIFT;
+					nshared += (u64)odx_pages_present(run, k, chunk)
+						   << PAGE_SHIFT;
 				} else {
 					/* Holes: whole pages become holes, no memory. */
 					err = odx_store_zero(dst, dpos,

@@ -2,43 +2,57 @@
 /*
  * odx: the backing store of an odx device.
  *
- * A sparse, page-granular store: an xarray maps a page index to a struct page that
- * holds PAGE_SIZE bytes of the device. A missing page is a hole and reads as zeros.
+ * A sparse, two-level store. An xarray maps a chunk index to a chunk: the page
+ * slots of ODX_CHUNK_PAGES consecutive pages (2 MiB with 4 KiB pages), each a
+ * struct page holding PAGE_SIZE bytes of the device or NULL for a hole. A
+ * missing chunk is ODX_CHUNK_PAGES holes; a chunk whose last page goes is
+ * removed, so holes cost nothing.
  *
- * Sharing. Who holds a store page is counted by odx itself, never by the page's
- * own refcount (which stays at the allocator's 1, so a foreign get_page() or
- * put_page() can neither free a page early nor make one look shared). Store
- * pages are odx's alone (allocated here, never in a page cache, never mapped
- * to user space), so the count lives in the page: page->private holds the
- * share count and page->index the unshare cookie, both changed only by
- * cmpxchg, and the deferred free goes through page->rcu_head. Keeping them in
- * struct page costs no allocation and no second cache line per page, which a
- * token pinning 65,536 pages or releasing them would pay for (measured: a
- * separate struct per page made a 256 MiB mint 3x slower). Runs of pages
- * shared at once get a count of their own when the store shares chunks.
+ * Sharing happens at two levels, so that a copy costs what its ranges cost and
+ * not what its pages do:
+ *  - a whole chunk is shared by one count on the chunk and one xarray store: a
+ *    token minted over it and every store mapping it hold a share of the chunk,
+ *    and the chunk holds one share of each of its pages;
+ *  - single pages (the edges of ranges that do not cover a whole chunk, and
+ *    ranges at different offsets within a chunk) are shared one by one, as the
+ *    slots of a chunk of the destination.
+ * A shared chunk never changes. A write into one first splits it lazily: the
+ * store gets a chunk of its own with the same page pointers and one more share
+ * of each page (page pointers copied, no data), and then copies the one page it
+ * writes, as any shared page.
  *
- * Each store slot mapping the page holds one share, each token pinning it one,
- * each odx_store_get_page() caller one. A page with one share may still be
- * under a lock-free reader of a store that unmapped it a moment ago, so a page
- * is written in place only when it has one share AND a grace period has passed
- * since a store slot last stopped mapping it (the unshare cookie, an RCU
- * grace-period state); otherwise a writer copies it first. The count saturates
- * at ODX_SHARE_MAX: past it a holder gets a private copy instead of a share.
+ * Who holds a chunk or a store page is counted by odx itself. For pages that is
+ * never the page's own refcount (which stays at the allocator's 1, so a foreign
+ * get_page() or put_page() can neither free a page early nor make one look
+ * shared). Store pages are odx's alone (allocated here, never in a page cache,
+ * never mapped to user space), so the count lives in the page: page->private
+ * holds the share count and page->index the unshare cookie, both changed only by
+ * cmpxchg, and the deferred free goes through page->rcu_head (measured: a
+ * separate struct per page made a 256 MiB mint 3x slower). A chunk has the same
+ * two words of its own.
+ *
+ * A chunk or a page with one share may still be under a lock-free reader of a
+ * store that unmapped it a moment ago, so it is changed in place only when it
+ * has one share AND a grace period has passed since a store last stopped
+ * mapping it (the unshare cookie, an RCU grace-period state); otherwise a writer
+ * splits (a chunk) or copies (a page) first. A page is written in place only
+ * when both it and its chunk may be. Counts saturate at ODX_SHARE_MAX: past it
+ * a holder gets a private copy instead of a share.
  *
  * Concurrency:
  *  - readers copy from a page under rcu_read_lock() and take no lock and no
- *    share: a page is freed only after a grace period following the last
- *    put, and no other holder writes into a page while a reader that found
- *    it through a store can still be copying (above).
+ *    share: chunks and pages are freed only after a grace period following the
+ *    last put, and nobody changes a chunk's slots or writes into a page while a
+ *    reader that found it through a store can still be copying (above).
  *    odx_store_get_page() takes a speculative share under RCU and rechecks the
  *    slot (the page cache's protocol) for callers that keep a page longer;
- *  - every change of a slot, and every write into a page, happens under the stripe
- *    mutex of that page index, so a page a writer finds exclusive stays
- *    exclusive until the writer is done (anyone taking a share from the store,
- *    odx_store_get_page_locked(), takes the same mutex).
- *  - copy-on-write takes its page from a reserve (a mempool), so an overwrite
- *    of a shared page does not fail for lack of memory: at worst it waits for
- *    memory. Filling a hole allocates normally and may fail.
+ *  - every change of a chunk's slots or of the xarray, and every write into a
+ *    page, happens under the stripe mutex of that chunk, so a chunk or page a
+ *    writer finds exclusive stays exclusive until the writer is done (anyone
+ *    taking a share from the store takes the same mutex).
+ *  - copy-on-write takes its pages and split chunks from reserves (mempools),
+ *    so an overwrite of shared data does not fail for lack of memory: at worst
+ *    it waits for memory. Filling a hole allocates normally and may fail.
  */
 #ifndef _ODX_STORE_H
 #define _ODX_STORE_H
@@ -52,25 +66,46 @@
 #include <linux/xarray.h>
 
 #define ODX_STORE_STRIPES	64
-/* Pages per stripe group: one xarray leaf node, and the unit of batched changes. */
-#define ODX_STORE_GROUP_SHIFT	6
-#define ODX_STORE_GROUP		BIT(ODX_STORE_GROUP_SHIFT)
+/* Pages of a chunk: the unit of sharing, of the xarray and of the stripe locks. */
+#define ODX_CHUNK_SHIFT		9
+#define ODX_CHUNK_PAGES		BIT(ODX_CHUNK_SHIFT)
+#define ODX_CHUNK_BYTES		(ODX_CHUNK_PAGES * PAGE_SIZE)
 
-/* Holders of one page at most; past it, holders get private copies. */
+/* Holders of one page or chunk at most; past it, holders get private copies. */
 #define ODX_SHARE_MAX		0x40000000	/* 2^30 */
 
 /**
+ * struct odx_chunk - the page slots of ODX_CHUNK_PAGES consecutive pages
+ * @shares: holders: stores mapping it, tokens, callers; cmpxchg only.
+ * @cookie: the unshare cookie: an RCU grace-period state after which no
+ *	lock-free reader of a store that stopped mapping the chunk can be in it.
+ * @nr_pages: slots that hold a page.
+ * @rcu: the deferred free.
+ * @slots: the pages, NULL for holes; each holds one share of its page.
+ *
+ * A chunk with more than one share, or whose cookie has not passed, never
+ * changes (@nr_pages and @slots); an exclusive one changes under its store's
+ * stripe mutex, slots published with release semantics for lock-free readers.
+ */
+struct odx_chunk {
+	unsigned long shares;
+	unsigned long cookie;
+	unsigned int nr_pages;
+	struct rcu_head rcu;
+	struct page *slots[ODX_CHUNK_PAGES];
+};
+
+/**
  * struct odx_store - sparse page store of one device
- * @pages: page index -> struct page *; a missing entry is a hole.
- * @nr_pages: pages present in @pages.
- * @stripes: stripe mutexes; stripes[(i >> ODX_STORE_GROUP_SHIFT) % ODX_STORE_STRIPES]
- *	serialises changes of slot i of @pages and writes into the page in slot i.
- *	Lock order: a stripe mutex, then the xarray's lock; no two stripes at once.
- *	Groups of ODX_STORE_GROUP consecutive pages share a stripe, so a batch of
- *	changes within a group takes one mutex.
+ * @chunks: chunk index -> struct odx_chunk *; a missing entry is all holes.
+ * @nr_pages: pages present in the store's chunks.
+ * @stripes: stripe mutexes; stripes[chunk index % ODX_STORE_STRIPES] serialises
+ *	changes of that entry of @chunks, of the slots of the chunk there, and
+ *	writes into its pages. Lock order: a stripe mutex, then the xarray's lock;
+ *	no two stripes at once.
  */
 struct odx_store {
-	struct xarray pages;
+	struct xarray chunks;
 	atomic_long_t nr_pages;
 	struct mutex stripes[ODX_STORE_STRIPES];	/* see the kernel-doc above */
 };
@@ -90,6 +125,11 @@ unsigned long odx_store_get_pages_locked(struct odx_store *store, pgoff_t first,
 struct page *odx_store_get_page(struct odx_store *store, pgoff_t index);
 struct page *odx_store_get_page_locked(struct odx_store *store, pgoff_t index);
 unsigned long odx_store_nr_pages(struct odx_store *store);
+struct odx_chunk *odx_store_get_chunk_locked(struct odx_store *store, pgoff_t cidx,
+					     unsigned int *nr_pages);
+int odx_store_share_chunk(struct odx_store *store, pgoff_t cidx, struct odx_chunk *chunk);
+void odx_chunk_put(struct odx_chunk *chunk);
+unsigned int odx_chunk_shares(struct odx_chunk *chunk);
 void odx_page_put(struct page *page);
 unsigned int odx_page_shares(struct page *page);
 bool odx_page_exclusive(struct page *page);

@@ -78,13 +78,17 @@ struct odx_tok_range {
 /**
  * struct odx_tok_ext - a run of source pages a token holds
  * @index: page index on the source device of the first page.
- * @nr: pages in the run, all present (holes are not stored).
- * @first: index in odx_tok.pages of the first page.
+ * @nr: pages in the run: all present (holes are not stored), or for a chunk
+ *	ODX_CHUNK_PAGES slots, holes among them.
+ * @first: index in odx_tok.pages of the first page (not for a chunk).
+ * @chunk: the whole chunk the run is, with a share, or NULL for a run of
+ *	odx_tok.pages.
  */
 struct odx_tok_ext {
 	pgoff_t index;
 	unsigned long nr;
 	unsigned long first;
+	struct odx_chunk *chunk;
 };
 
 /**
@@ -103,17 +107,19 @@ struct odx_tok_ext {
  * @id: lookup key, also bytes 8-15 of @bytes: random, unique among live tokens.
  * @charge: bytes charged to the source's budget (odx_dev.token_bytes): this
  *	structure, @ranges, @exts and @pages (as allocated) and PAGE_SIZE per
- *	pinned page. Given back when the token leaves the table.
+ *	page held (@held). Given back when the token leaves the table.
  * @bytes: the token as handed out.
  * @block_size: the source's logical block size.
  * @length: bytes the token stands for (LengthProtected).
  * @nr_ranges: entries in @ranges.
  * @ranges: the source ranges, in order.
  * @nr_exts: entries in @exts.
- * @exts: the runs of present source pages, sorted by index, disjoint:
- *	overlapping ranges share them, holes take no memory.
+ * @exts: the runs of present source pages and the whole chunks, sorted by
+ *	index, disjoint: overlapping ranges share them, holes take no memory.
  * @pinned: entries in @pages.
- * @pages: the source pages of @exts, each with a reference.
+ * @pages: the source pages of the runs of @exts that are not chunks, each
+ *	with a share.
+ * @held: pages the token holds: @pinned and the pages of its chunks.
  */
 struct odx_tok {
 	struct kref ref;
@@ -136,6 +142,7 @@ struct odx_tok {
 	struct odx_tok_ext *exts;
 	unsigned long pinned;
 	struct page **pages;
+	unsigned long held;
 };
 
 /**
@@ -188,7 +195,7 @@ unsigned long odx_tokens_revoke(struct odx_source *src);
 void odx_source_init(struct odx_source *src, struct odx_store *store, u32 block_size,
 		     u64 size_bytes);
 struct page **odx_tok_lookup(const struct odx_tok *tok, pgoff_t index,
-			     unsigned long *nr);
+			     unsigned long *nr, struct odx_chunk **chunk);
 bool odx_token_is_zero(const struct odx_token *token);
 enum odx_token_fate odx_token_fate(const struct odx_token *token);
 bool odx_token_differs(const u8 *a, const u8 *b);

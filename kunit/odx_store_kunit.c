@@ -1157,6 +1157,268 @@ static void odx_store_share_saturated_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1, slot_refs(a, 6));
 }
 
+/* ---- chunks: whole 2 MiB runs shared by one count ----------------------- */
+
+#define CP	ODX_CHUNK_PAGES
+
+/* The chunk at @cidx of @s (no share taken; for comparisons). */
+static struct odx_chunk *chunk_at(struct odx_store *s, pgoff_t cidx)
+{
+	return xa_load(&s->chunks, cidx);
+}
+
+/* A token's share of chunk @cidx of @src, mapped into @dst at @dcidx, then dropped. */
+static struct odx_chunk *share_chunk(struct kunit *test, struct odx_store *src,
+				     pgoff_t cidx, struct odx_store *dst, pgoff_t dcidx)
+{
+	struct odx_chunk *c;
+	unsigned int nr;
+
+	c = odx_store_get_chunk_locked(src, cidx, &nr);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_chunk(dst, dcidx, c));
+	odx_chunk_put(c);
+	return c;
+}
+
+/*
+ * A whole chunk shared into another store and into another place of its own:
+ * one count on the chunk, none on its pages; all read the same bytes.
+ */
+static void odx_store_chunk_share_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *a = &ctx->store, *b = &ctx->peer;
+	struct odx_chunk *c, *old;
+	unsigned int nr;
+	pgoff_t i;
+
+	store_fill(test, a, CP, CP, 61);
+	KUNIT_EXPECT_NULL(test, odx_store_get_chunk_locked(a, 0, &nr));
+	c = odx_store_get_chunk_locked(a, 1, &nr);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, (unsigned int)CP, nr);
+	KUNIT_EXPECT_EQ(test, 2U, odx_chunk_shares(c));
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_chunk(b, 3, c));
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_chunk(a, 4, c));
+	KUNIT_EXPECT_EQ(test, 4U, odx_chunk_shares(c));
+	odx_chunk_put(c);
+	KUNIT_EXPECT_PTR_EQ(test, c, chunk_at(b, 3));
+	KUNIT_EXPECT_PTR_EQ(test, c, chunk_at(a, 4));
+	KUNIT_EXPECT_EQ(test, 2 * CP, odx_store_nr_pages(a));
+	KUNIT_EXPECT_EQ(test, CP, odx_store_nr_pages(b));
+	/* The pages keep the chunk's one share. */
+	KUNIT_EXPECT_EQ(test, 1, slot_refs(b, 3 * CP + 7));
+	for (i = 0; i < CP; i += 17) {
+		KUNIT_EXPECT_TRUE_MSG(test, page_is(test, b, 3 * CP + i, 61, CP + i), "%lu", i);
+		KUNIT_EXPECT_TRUE_MSG(test, page_is(test, a, 4 * CP + i, 61, CP + i), "%lu", i);
+	}
+	/* Sharing over a chunk the store has drops that one. */
+	store_fill(test, b, 5 * CP + 2, 2, 62);
+	old = chunk_at(b, 5);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_chunk(b, 5, c));
+	KUNIT_EXPECT_PTR_EQ(test, c, chunk_at(b, 5));
+	KUNIT_EXPECT_EQ(test, 2 * CP, odx_store_nr_pages(b));
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, 5 * CP + 2, 61, CP + 2));
+	KUNIT_EXPECT_EQ(test, 4U, odx_chunk_shares(c));
+}
+
+static const unsigned int split_slots[] = { 0, 1, 63, 64, 255, 256, 510, 511 };
+
+static void split_slot_desc(const unsigned int *slot, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "slot %u", *slot);
+}
+
+KUNIT_ARRAY_PARAM(split_slot, split_slots, split_slot_desc);
+
+/*
+ * One page written into a chunk two stores share splits it in the store
+ * written, at every boundary of the chunk and of its batches: the page pointers
+ * are copied (each page shared once more), only the page written is new, and
+ * the other store keeps every byte. Then the other store writes the same page.
+ */
+static void odx_store_chunk_split_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *a = &ctx->store, *b = &ctx->peer;
+	unsigned int slot = *(const unsigned int *)test->param_value;
+	struct odx_chunk *c, *split;
+	unsigned long moved = 0;
+	pgoff_t i;
+
+	store_fill(test, a, 0, CP, 71);
+	c = share_chunk(test, a, 0, b, 2);
+	KUNIT_ASSERT_EQ(test, 2U, odx_chunk_shares(c));
+
+	store_fill(test, b, 2 * CP + slot, 1, 72);
+	split = chunk_at(b, 2);
+	KUNIT_EXPECT_PTR_EQ(test, c, chunk_at(a, 0));
+	KUNIT_ASSERT_PTR_NE(test, c, split);
+	KUNIT_EXPECT_EQ(test, 1U, odx_chunk_shares(c));
+	for (i = 0; i < CP; i++)
+		moved += i != slot && split->slots[i] != c->slots[i];
+	KUNIT_EXPECT_EQ_MSG(test, 0UL, moved, "pages copied by a split");
+	KUNIT_EXPECT_PTR_NE(test, c->slots[slot], split->slots[slot]);
+	KUNIT_EXPECT_EQ(test, 2U, odx_page_shares(c->slots[slot ^ 1]));
+	for (i = 0; i < CP; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, page_is(test, a, i, 71, i), "a %lu", i);
+		if (i == slot)
+			KUNIT_EXPECT_TRUE(test, page_is(test, b, 2 * CP + i, 72, 2 * CP + i));
+		else
+			KUNIT_EXPECT_TRUE_MSG(test, page_is(test, b, 2 * CP + i, 71, i),
+					      "b %lu", i);
+	}
+	/* Now b's own page: a partial write goes in place. */
+	memset(ctx->buf, 0x5a, 100);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_write(b, ((u64)(2 * CP + slot) << PAGE_SHIFT) +
+						 PAGE_SIZE - 100, ctx->buf, 100, GFP_KERNEL));
+	KUNIT_EXPECT_PTR_EQ(test, split, chunk_at(b, 2));
+	/* The source writes the same page: its copy, not b's or the shared one. */
+	store_fill(test, a, slot, 1, 73);
+	KUNIT_EXPECT_TRUE(test, page_is(test, a, slot, 73, slot));
+	KUNIT_EXPECT_TRUE(test, page_is(test, a, slot ^ 1, 71, slot ^ 1));
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, 2 * CP + (slot ^ 1), 71, slot ^ 1));
+	odx_store_read(b, ((u64)(2 * CP + slot) << PAGE_SHIFT) + PAGE_SIZE - 100, ctx->buf,
+		       100);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(ctx->buf, 0x5a, 100));
+	KUNIT_EXPECT_EQ(test, CP, odx_store_nr_pages(a));
+	KUNIT_EXPECT_EQ(test, CP, odx_store_nr_pages(b));
+}
+
+/*
+ * Holes inside a shared chunk read as zeros and cost nothing; a write into
+ * one splits the chunk, zeroing one changes nothing, a discard of pages splits
+ * it and a discard of all of it drops it.
+ */
+static void odx_store_chunk_holes_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *a = &ctx->store, *b = &ctx->peer;
+	unsigned long present = (CP + 2) / 3;
+	struct odx_chunk *c;
+	pgoff_t i;
+
+	for (i = 0; i < CP; i += 3)
+		store_fill(test, a, i, 1, 81);
+	c = share_chunk(test, a, 0, b, 1);
+	KUNIT_EXPECT_EQ(test, present, odx_store_nr_pages(b));
+	for (i = 0; i < CP; i++) {
+		if (i % 3)
+			KUNIT_EXPECT_TRUE_MSG(test, page_is_zero(test, b, CP + i), "%lu", i);
+		else
+			KUNIT_EXPECT_TRUE_MSG(test, page_is(test, b, CP + i, 81, i), "%lu", i);
+	}
+	/* Zeroing a hole of a shared chunk: nothing changes, nothing splits. */
+	KUNIT_EXPECT_EQ(test, 0, odx_store_zero(b, (u64)(CP + 1) << PAGE_SHIFT, PAGE_SIZE,
+						GFP_KERNEL));
+	KUNIT_EXPECT_PTR_EQ(test, c, chunk_at(b, 1));
+	/* Writing into a hole splits; the source's hole stays a hole. */
+	store_fill(test, b, CP + 1, 1, 82);
+	KUNIT_EXPECT_PTR_NE(test, c, chunk_at(b, 1));
+	KUNIT_EXPECT_TRUE(test, page_is_zero(test, a, 1));
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, CP + 1, 82, CP + 1));
+	KUNIT_EXPECT_EQ(test, present + 1, odx_store_nr_pages(b));
+	KUNIT_EXPECT_EQ(test, present, odx_store_nr_pages(a));
+
+	/* Discarding pages of a shared chunk splits it. */
+	c = share_chunk(test, a, 0, b, 3);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_zero(b, (u64)3 * CP << PAGE_SHIFT, 3 * PAGE_SIZE,
+						GFP_KERNEL));
+	KUNIT_EXPECT_PTR_NE(test, c, chunk_at(b, 3));
+	KUNIT_EXPECT_TRUE(test, page_is_zero(test, b, 3 * CP));
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, 3 * CP + 3, 81, 3));
+	KUNIT_EXPECT_TRUE(test, page_is(test, a, 0, 81, 0));
+	KUNIT_EXPECT_EQ(test, 2 * present, odx_store_nr_pages(b));
+	/* A chunk whose last page goes is dropped, in pieces or at once. */
+	KUNIT_EXPECT_EQ(test, 0, odx_store_zero(b, (u64)3 * CP << PAGE_SHIFT,
+						ODX_CHUNK_BYTES / 2, GFP_KERNEL));
+	KUNIT_EXPECT_NOT_NULL(test, chunk_at(b, 3));
+	KUNIT_EXPECT_EQ(test, 0, odx_store_zero(b, ((u64)3 * CP << PAGE_SHIFT) +
+						ODX_CHUNK_BYTES / 2,
+						ODX_CHUNK_BYTES / 2, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, chunk_at(b, 3));
+	KUNIT_EXPECT_EQ(test, 0, odx_store_zero(b, 0, 4 * ODX_CHUNK_BYTES, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, chunk_at(b, 1));
+	KUNIT_EXPECT_EQ(test, 0UL, odx_store_nr_pages(b));
+	KUNIT_EXPECT_EQ(test, present, odx_store_nr_pages(a));
+	KUNIT_EXPECT_TRUE(test, page_is(test, a, 3, 81, 3));
+}
+
+/*
+ * Chunk C is mapped by @a and @b, the token that carried it released; @a drops
+ * C whole while a reader of @a may still be copying from its pages. C then has
+ * one holder, and so does each of its pages, but @b must not write into C:
+ * it splits (and copies the page), or the reader would see bytes only @b had.
+ * Once a grace period has passed, @b owns C and writes in place.
+ */
+static void odx_store_chunk_unshare_reader_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *a = &ctx->store, *b = &ctx->peer;
+	struct rcu_reader reader;
+	struct odx_chunk *c;
+	struct page *p;
+
+	store_fill(test, a, 0, 4, 91);
+	c = share_chunk(test, a, 0, b, 0);
+	p = c->slots[2];
+	odx_store_barrier();
+	KUNIT_EXPECT_EQ(test, 1U, odx_page_shares(p));
+
+	rcu_reader_start(test, &reader);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_zero(a, 0, ODX_CHUNK_BYTES, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, 1U, odx_chunk_shares(c));
+	KUNIT_EXPECT_PTR_EQ(test, c, chunk_at(b, 0));
+	store_fill(test, b, 2, 1, 92);
+	KUNIT_EXPECT_PTR_NE(test, c, chunk_at(b, 0));
+	page_pattern(ctx->ref, 91, 2);
+	KUNIT_EXPECT_EQ_MSG(test, 0, memcmp(page_address(p), ctx->ref, PAGE_SIZE),
+			    "a page a reader may be copying from was written in place");
+	rcu_reader_stop(&reader);
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, 2, 92, 2));
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, 1, 91, 1));
+	KUNIT_EXPECT_TRUE(test, page_is_zero(test, a, 2));
+
+	/* The grace period passed: the one holder writes in place. */
+	store_fill(test, a, CP, 4, 93);
+	c = share_chunk(test, a, 1, b, 1);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_zero(a, ODX_CHUNK_BYTES, ODX_CHUNK_BYTES,
+						GFP_KERNEL));
+	synchronize_rcu();
+	p = c->slots[2];
+	store_fill(test, b, CP + 2, 1, 94);
+	KUNIT_EXPECT_PTR_EQ(test, c, chunk_at(b, 1));
+	KUNIT_EXPECT_PTR_EQ(test, p, c->slots[2]);
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, CP + 2, 94, CP + 2));
+}
+
+/* At ODX_SHARE_MAX holders a chunk is copied (its pages shared), not shared. */
+static void odx_store_chunk_saturated_test(struct kunit *test)
+{
+	struct odx_store_ctx *ctx = test->priv;
+	struct odx_store *a = &ctx->store, *b = &ctx->peer;
+	struct odx_chunk *c, *pin;
+	unsigned int nr;
+
+	store_fill(test, a, 0, 3, 95);
+	c = chunk_at(a, 0);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->shares = ODX_SHARE_MAX;
+	pin = odx_store_get_chunk_locked(a, 0, &nr);
+	KUNIT_ASSERT_NOT_NULL(test, pin);
+	KUNIT_EXPECT_PTR_NE(test, c, pin);
+	KUNIT_EXPECT_EQ(test, 3U, nr);
+	KUNIT_EXPECT_PTR_EQ(test, c->slots[1], pin->slots[1]);
+	KUNIT_EXPECT_EQ(test, 0, odx_store_share_chunk(b, 0, c));
+	KUNIT_EXPECT_PTR_NE(test, c, chunk_at(b, 0));
+	KUNIT_EXPECT_TRUE(test, page_is(test, b, 1, 95, 1));
+	c->shares = 1;
+	odx_chunk_put(pin);
+	KUNIT_EXPECT_EQ(test, 2, slot_refs(a, 1));
+}
+
 static struct kunit_case odx_store_cases[] = {
 	KUNIT_CASE(odx_store_sparse_read_test),
 	KUNIT_CASE(odx_store_boundary_test),
@@ -1184,6 +1446,11 @@ static struct kunit_case odx_store_cases[] = {
 	KUNIT_CASE(odx_store_unshare_grace_test),
 	KUNIT_CASE(odx_store_foreign_ref_test),
 	KUNIT_CASE(odx_store_share_saturated_test),
+	KUNIT_CASE(odx_store_chunk_share_test),
+	KUNIT_CASE_PARAM(odx_store_chunk_split_test, split_slot_gen_params),
+	KUNIT_CASE(odx_store_chunk_holes_test),
+	KUNIT_CASE(odx_store_chunk_unshare_reader_test),
+	KUNIT_CASE(odx_store_chunk_saturated_test),
 	{}
 };
 

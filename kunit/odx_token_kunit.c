@@ -338,7 +338,7 @@ struct tok_ctx {
 	u8 *buf, *ref;
 };
 
-#define TOK_DEV_BYTES	SZ_1M
+#define TOK_DEV_BYTES	SZ_8M
 
 static void fake_dev(struct fake_dev *dev, u32 index)
 {
@@ -758,6 +758,7 @@ static void odx_tok_runs_test(struct kunit *test)
 	static const unsigned long run[] = { 2, 1, 1, 1, 1, 3, 2, 1, ULONG_MAX, ULONG_MAX };
 	struct odx_data_set_range r[2] = { { 5 * 4096, 5 * 4096 }, { 0, 6 * 4096 } };
 	struct odx_offload_read_output out;
+	struct odx_chunk *chunk;
 	struct odx_tok *tok;
 	struct page **p;
 	unsigned long nr;
@@ -775,7 +776,7 @@ static void odx_tok_runs_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 3UL, tok->nr_exts);
 	KUNIT_EXPECT_EQ(test, 6UL, tok->pinned);
 	for (i = 0; i < ARRAY_SIZE(present); i++) {
-		p = odx_tok_lookup(tok, i, &nr);
+		p = odx_tok_lookup(tok, i, &nr, &chunk);
 		KUNIT_EXPECT_EQ_MSG(test, (bool)present[i], !!p, "page %lu", i);
 		KUNIT_EXPECT_EQ_MSG(test, run[i], nr, "page %lu", i);
 		if (p) {
@@ -805,6 +806,7 @@ static void odx_tok_runs_steps_test(struct kunit *test)
 	struct odx_data_set_range r = { 1 * 4096, 252 * 4096 };	/* pages 1-252 */
 	struct odx_offload_read_output out;
 	unsigned long nr, want, pinned = 0;
+	struct odx_chunk *chunk;
 	struct odx_tok *tok;
 	struct page **p;
 	pgoff_t i, j;
@@ -826,7 +828,7 @@ static void odx_tok_runs_steps_test(struct kunit *test)
 		for (j = i; j <= 252 && runs_present(j) == runs_present(i); j++)
 			;
 		want = !runs_present(i) && j > 252 ? ULONG_MAX : j - i;
-		p = odx_tok_lookup(tok, i, &nr);
+		p = odx_tok_lookup(tok, i, &nr, &chunk);
 		KUNIT_EXPECT_EQ_MSG(test, runs_present(i), !!p, "page %lu", i);
 		KUNIT_EXPECT_EQ_MSG(test, want, nr, "page %lu", i);
 		if (p) {
@@ -837,6 +839,141 @@ static void odx_tok_runs_steps_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, pinned, tok->pinned);
 	odx_token_put(tok);
+}
+
+/* Which source pages odx_tok_chunks_test() writes: holes inside chunks too. */
+static bool chunks_present(pgoff_t i)
+{
+	return i % 5 != 3;
+}
+
+/*
+ * Do the @npages pages of @store from byte @pos hold source pages @first on
+ * (chunks_present(), pattern by index)?
+ */
+static bool holds_source(struct kunit *test, struct odx_store *store, u64 pos,
+			 pgoff_t first, unsigned long npages)
+{
+	struct tok_ctx *ctx = test->priv;
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		if (chunks_present(first + i))
+			pattern(ctx->ref, PAGE_SIZE, (first + i) * 3);
+		else
+			memset(ctx->ref, 0, PAGE_SIZE);
+		odx_store_read(store, pos + i * PAGE_SIZE, ctx->buf, PAGE_SIZE);
+		if (memcmp(ctx->buf, ctx->ref, PAGE_SIZE)) {
+			kunit_info(test, "page %lu of the copy (source page %lu) differs",
+				   i, first + i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * A token over partial chunks: the pages at its edges one by one, the whole
+ * chunks between by one share each. Copies to a place where chunks meet chunks
+ * map them whole; copies a page or 512 bytes off share pages or copy bytes.
+ * Every copy reads back the source, holes inside chunks included.
+ */
+static void odx_tok_chunks_test(struct kunit *test)
+{
+	struct tok_ctx *ctx = test->priv;
+	const pgoff_t first = 100, last = 3 * ODX_CHUNK_PAGES + 20;
+	const unsigned long npages = last - first + 1;
+	struct odx_data_set_range r = { first * PAGE_SIZE, npages * PAGE_SIZE };
+	struct odx_data_set_range d = r;
+	unsigned long nr, held = 0, edges = 0, present = 0;
+	struct odx_offload_read_output out;
+	struct odx_chunk *chunk;
+	struct odx_tok *tok;
+	u64 copied, shared;
+	pgoff_t i;
+
+	for (i = 0; i < 4 * ODX_CHUNK_PAGES; i++) {
+		if (!chunks_present(i))
+			continue;
+		pattern(ctx->buf, PAGE_SIZE, i * 3);
+		KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, i * PAGE_SIZE,
+							 ctx->buf, PAGE_SIZE, GFP_KERNEL));
+	}
+	for (i = first; i <= last; i++) {
+		held += chunks_present(i);
+		/* Pages outside chunks 1 and 2 are pinned one by one. */
+		if (i < ODX_CHUNK_PAGES || i >= 3 * ODX_CHUNK_PAGES)
+			edges += chunks_present(i);
+	}
+	KUNIT_ASSERT_EQ(test, 0, mint(ctx, &r, 1, 0, &out));
+	KUNIT_ASSERT_EQ(test, 0, odx_token_get(&out.token, &ctx->dst.s, true, &tok));
+	KUNIT_EXPECT_EQ(test, held, tok->held);
+	KUNIT_EXPECT_EQ(test, edges, tok->pinned);
+	for (i = first; i <= last; i++) {
+		odx_tok_lookup(tok, i, &nr, &chunk);
+		KUNIT_EXPECT_EQ_MSG(test, i >= ODX_CHUNK_PAGES && i < 3 * ODX_CHUNK_PAGES,
+				    !!chunk, "page %lu", i);
+		if (chunk)
+			KUNIT_EXPECT_PTR_EQ_MSG(test, chunk,
+						xa_load(&ctx->src.store.chunks,
+							i >> ODX_CHUNK_SHIFT), "page %lu", i);
+	}
+
+	/* Chunks meet chunks: mapped whole, and read back. */
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst.store, true, &d, 1, U64_MAX,
+					  &copied, &shared));
+	KUNIT_EXPECT_EQ(test, r.length_in_bytes, copied);
+	KUNIT_EXPECT_EQ(test, (u64)held * PAGE_SIZE, shared);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&ctx->src.store.chunks, 1),
+			    xa_load(&ctx->dst.store.chunks, 1));
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&ctx->src.store.chunks, 2),
+			    xa_load(&ctx->dst.store.chunks, 2));
+	KUNIT_EXPECT_TRUE(test, holds_source(test, &ctx->dst.store, d.starting_offset,
+					     first, npages));
+	present = odx_store_nr_pages(&ctx->dst.store);
+	KUNIT_EXPECT_EQ(test, held, present);
+
+	/* A page off: pages shared one by one, holes kept. */
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->dst.store, 0, TOK_DEV_BYTES, GFP_KERNEL));
+	d.starting_offset = (first + 1) * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst.store, true, &d, 1, U64_MAX,
+					  &copied, &shared));
+	KUNIT_EXPECT_EQ(test, r.length_in_bytes, copied);
+	KUNIT_EXPECT_EQ(test, (u64)held * PAGE_SIZE, shared);
+	KUNIT_EXPECT_PTR_NE(test, xa_load(&ctx->src.store.chunks, 1),
+			    xa_load(&ctx->dst.store.chunks, 1));
+	KUNIT_EXPECT_TRUE(test, holds_source(test, &ctx->dst.store, d.starting_offset,
+					     first, npages));
+	KUNIT_EXPECT_EQ(test, held, odx_store_nr_pages(&ctx->dst.store));
+
+	/* 512 bytes off, from a token offset inside a chunk: bytes copied. */
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->dst.store, 0, TOK_DEV_BYTES, GFP_KERNEL));
+	d.starting_offset = 512;
+	d.length_in_bytes = 64 * PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, (ODX_CHUNK_PAGES - first + 7) * PAGE_SIZE,
+					  &ctx->dst.store, true, &d, 1, U64_MAX, &copied,
+					  &shared));
+	KUNIT_EXPECT_EQ(test, d.length_in_bytes, copied);
+	KUNIT_EXPECT_EQ(test, 0ULL, shared);
+	KUNIT_EXPECT_TRUE(test, holds_source(test, &ctx->dst.store, 512,
+					     ODX_CHUNK_PAGES + 7, 64));
+
+	/* The source changes under the token: every copy keeps the minted data. */
+	memset(ctx->buf, 0xee, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, odx_store_write(&ctx->src.store, ODX_CHUNK_BYTES + PAGE_SIZE,
+						 ctx->buf, PAGE_SIZE, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->src.store, 2 * ODX_CHUNK_BYTES,
+						ODX_CHUNK_BYTES, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->dst.store, 0, TOK_DEV_BYTES, GFP_KERNEL));
+	d = r;
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst.store, true, &d, 1, U64_MAX,
+					  &copied, &shared));
+	KUNIT_EXPECT_TRUE(test, holds_source(test, &ctx->dst.store, d.starting_offset,
+					     first, npages));
+	odx_token_put(tok);
+	KUNIT_ASSERT_EQ(test, 0, odx_token_release(&out.token));
+	KUNIT_EXPECT_TRUE(test, holds_source(test, &ctx->dst.store, d.starting_offset,
+					     first, npages));
 }
 
 /* A peek (a write that will not happen) leaves the inactivity timer alone. */
@@ -945,6 +1082,7 @@ static struct kunit_case odx_token_cases[] = {
 	KUNIT_CASE(odx_tok_account_test),
 	KUNIT_CASE(odx_tok_runs_test),
 	KUNIT_CASE(odx_tok_runs_steps_test),
+	KUNIT_CASE(odx_tok_chunks_test),
 	KUNIT_CASE(odx_tok_peek_test),
 	KUNIT_CASE_SLOW(odx_tok_lifetime_test),
 	KUNIT_CASE(odx_tok_batches_test),

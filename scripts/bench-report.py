@@ -100,6 +100,33 @@ if lio_fio[0][3] or lio_odx:
                "shared %d MiB of the destination's pages with the source (odx1's `bytes_shared`)."
                % g("lio_ddpt_odx_shared_mib")]
 
+big64, big1g = rounds("big_copy_64"), rounds("big_copy_1024")
+ph_new, ph_old = rounds("phases_new"), rounds("phases_old")
+if big64 or ph_new or "cow" in v:
+    md += ["", "## Chunks: a copy's cost by its ranges", "",
+           "Whole 2 MiB chunks are shared by one count and one map update. Subject and",
+           "baseline alternate (A B A B ...); the ratio is taken per round, then its median",
+           "and range over the rounds. Mint + release: `odxbench phases` (offload read, then",
+           "token release) of 256 MiB on this store against the page-granular store of",
+           "before (issue 15's baseline, built from git by scripts/bench.sh). Split: one",
+           "O_DIRECT 4 KiB write into a freshly shared 2 MiB chunk, against a 4 KiB write",
+           "in place (30 of each).", "",
+           "| test | subject (median) | baseline (median) | ratio, median | ratio, min-max | rounds |",
+           "|---|---|---|---|---|---|"]
+    if big64 and len(big64) == len(big1g):
+        med, lo, hi, n = spread([(b[0], a[0]) for a, b in zip(big64, big1g)])
+        md.append("| 1 GiB shared copy (ms) vs 64 MiB | %.2f (1 GiB) | %.2f (64 MiB) | 1 GiB/64 MiB %.2fx | %.2f-%.2fx | %d |"
+                  % (1000 * statistics.median(b[0] for b in big1g),
+                     1000 * statistics.median(a[0] for a in big64), med, lo, hi, n))
+    if ph_new and len(ph_new) == len(ph_old):
+        med, lo, hi, n = spread([(o[0] + o[2], w[0] + w[2]) for w, o in zip(ph_new, ph_old)])
+        md.append("| 256 MiB mint + release (ms) | %.3f (chunks) | %.3f (pages) | faster %.1fx | %.1f-%.1fx | %d |"
+                  % (1000 * statistics.median(w[0] + w[2] for w in ph_new),
+                     1000 * statistics.median(o[0] + o[2] for o in ph_old), med, lo, hi, n))
+    if "cow" in v:
+        md.append("| 4 KiB write splitting a shared chunk (µs) | %.1f (max %.1f) | %.1f (max %.1f) in place | worst split / plain %.1fx | | 30 |"
+                  % (g("cow", 0), g("cow", 1), g("cow", 2), g("cow", 3), g("cow", 1) / g("cow", 2)))
+
 t = []
 if 64 in sizes:
     t.append(("64 MiB shared copy >= 10x O_DIRECT", g("copy_direct_64") / g("copy_shared_64") >= 10))
@@ -110,6 +137,17 @@ if ntoks:
     lo, hi = ntoks[0], ntoks[-1]
     t.append(("mint at %d tokens within 1.5x of %d" % (hi, lo), g("tokens_%d" % hi) <= 1.5 * g("tokens_%d" % lo)))
     t.append(("lookup at %d tokens within 1.5x of %d" % (hi, lo), g("tokens_%d" % hi, 1) <= 1.5 * g("tokens_%d" % lo, 1)))
+if 256 in sizes:
+    t.append(("256 MiB shared copy >= 50x share_pages off", g("copy_byte_256") / g("copy_shared_256") >= 50))
+    t.append(("256 MiB shared copy >= 100x O_DIRECT", g("copy_direct_256") / g("copy_shared_256") >= 100))
+if big64 and len(big64) == len(big1g):
+    t.append(("1 GiB shared copy within 4x of 64 MiB (median of rounds)",
+              spread([(b[0], a[0]) for a, b in zip(big64, big1g)])[0] <= 4))
+if ph_new and len(ph_new) == len(ph_old):
+    t.append(("256 MiB mint + release >= 20x faster than the page store (median of rounds)",
+              spread([(o[0] + o[2], w[0] + w[2]) for w, o in zip(ph_new, ph_old)])[0] >= 20))
+if "cow" in v:
+    t.append(("worst chunk split < 10x a plain 4 KiB write", g("cow", 1) < 10 * g("cow", 2)))
 t.append(("4k randread within 10% of brd", g("fio_odx0_randread") >= 0.9 * g("fio_ram0_randread")))
 t.append(("4k randwrite within 10% of brd", g("fio_odx0_randwrite") >= 0.9 * g("fio_ram0_randwrite")))
 t.append(("randwrite with 1000 tokens within 15% of none", pw >= 0.85 * nw))

@@ -152,6 +152,38 @@ lio_bench() {
 	rmmod odx_target
 	rmmod odx
 }
+# --- chunks: a copy's cost by its ranges; mint and release; copy-on-write splits ---
+# Three rounds, 64 MiB and 1 GiB copies in turn (A B), medians of $reps each;
+# then the latency of the 4 KiB write that splits a shared 2 MiB chunk against
+# a plain 4 KiB write; then a 256 MiB offload read and release on this store
+# against the page-granular store of before (ODX_BENCH_OLD, scripts/bench.sh),
+# also in turn.
+chunk_bench() {
+	local r which ko
+	insmod "$ODX_BUILD/odx.ko" nr_devices=1 size_mb=2048
+	for i in $(seq 50); do [ -b /dev/odx0 ] && break; sleep 0.1; done
+	dd if=/dev/urandom of=/dev/odx0 bs=1M count=1024 oflag=direct status=none
+	for r in 1 2 3; do
+		rec "big_copy_64_$r $($B copy /dev/odx0 0 $((1024 * mib)) $((64 * mib)) offload $reps)"
+		rec "big_copy_1024_$r $($B copy /dev/odx0 0 $((1024 * mib)) $((1024 * mib)) offload $reps)"
+	done
+	cmp -n $((1024 * mib)) /dev/odx0 /dev/odx0 --ignore-initial=0:$((1024 * mib))
+	rec "big_copy_verified 1"
+	rec "cow $($B cow /dev/odx0 0 $((1024 * mib)) 30)"
+	rmmod odx
+	[ -n "${ODX_BENCH_OLD:-}" ] || return 0
+	for r in 1 2 3; do
+		for which in new old; do
+			ko=$ODX_BUILD/odx.ko
+			[ $which = new ] || ko=$ODX_BENCH_OLD
+			insmod "$ko" nr_devices=1 size_mb=512
+			for i in $(seq 50); do [ -b /dev/odx0 ] && break; sleep 0.1; done
+			dd if=/dev/urandom of=/dev/odx0 bs=1M count=256 oflag=direct status=none
+			rec "phases_${which}_$r $($B phases /dev/odx0 0 $((256 * mib)) $((256 * mib)) $reps)"
+			rmmod odx
+		done
+	done
+}
 if [ $lio_only = 1 ]; then
 	lio_bench
 	exit
@@ -235,5 +267,6 @@ rmmod odx
 rmmod brd
 
 if [ $short = 0 ]; then
+	chunk_bench
 	lio_bench
 fi

@@ -10,6 +10,13 @@
  *   odxbench phases DEV SRC_OFF DST_OFF LEN REPS
  *	Median seconds of each phase of one offload copy of LEN bytes: offload
  *	read, offload write, token release; prints "read write release".
+ *   odxbench cow DEV SRC_OFF DST_OFF REPS
+ *	Copy-on-write of a shared 2 MiB chunk: REPS times, offload-copies the 2
+ *	MiB at SRC_OFF (data, chunk-aligned) to DST_OFF (chunk-aligned), then
+ *	times one O_DIRECT 4 KiB write into the copy (the write that splits the
+ *	shared chunk; at its first, last and a middle page in turn) and one into
+ *	the page that write made (a plain write in place). Prints the median and
+ *	worst of each in microseconds ("split_med split_max plain_med plain_max").
  *   odxbench tokens DEV N OPS
  *	Mints N live tokens (4 KiB each), then times OPS mints and OPS lookups
  *	(an offload write of one 4 KiB block with a live token); prints
@@ -167,6 +174,42 @@ static int cmd_phases(char **argv)
 	return 0;
 }
 
+static int cmd_cow(char **argv)
+{
+	uint64_t so = strtoull(argv[1], NULL, 0), dof = strtoull(argv[2], NULL, 0);
+	const uint64_t chunk = 2 << 20, pages[3] = { 0, 511, 200 };
+	int reps = atoi(argv[3]), i, err, fd;
+	double split[64], plain[64], t0, smax = 0, pmax = 0;
+	void *buf;
+
+	fd = open(argv[0], O_RDWR | O_DIRECT);
+	if (fd < 0)
+		die("open", errno);
+	if (posix_memalign(&buf, 4096, 4096))
+		die("buffer", ENOMEM);
+	memset(buf, 0x5a, 4096);
+	for (i = 0; i < reps && i < 64; i++) {
+		uint64_t at = dof + pages[i % 3] * 4096;
+
+		err = odx_copy(fd, so, fd, dof, chunk, NULL, NULL, NULL);
+		if (err)
+			die("copy", -err);
+		t0 = now();
+		if (pwrite(fd, buf, 4096, at) != 4096)
+			die("pwrite", errno);
+		split[i] = (now() - t0) * 1e6;
+		t0 = now();
+		if (pwrite(fd, buf, 4096, at) != 4096)
+			die("pwrite", errno);
+		plain[i] = (now() - t0) * 1e6;
+		smax = split[i] > smax ? split[i] : smax;
+		pmax = plain[i] > pmax ? plain[i] : pmax;
+	}
+	printf("%.1f %.1f %.1f %.1f\n", median(split, i), smax, median(plain, i), pmax);
+	free(buf);
+	return 0;
+}
+
 static int cmd_tokens(char **argv)
 {
 	long n = atol(argv[1]), ops = atol(argv[2]), i;
@@ -309,6 +352,8 @@ int main(int argc, char **argv)
 		return cmd_mint(argv + 2);
 	if (argc >= 7 && !strcmp(argv[1], "phases"))
 		return cmd_phases(argv + 2);
+	if (argc >= 6 && !strcmp(argv[1], "cow"))
+		return cmd_cow(argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "tokens"))
 		return cmd_tokens(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "pin"))
