@@ -12,7 +12,11 @@
  *   - offload copy: an offload read (1-4 source ranges, page-aligned or not)
  *     and an offload write (1-4 destination ranges, within or across devices,
  *     overlapping the source or not; sources often lie on earlier copies, so
- *     copies of copies of shared pages are common);
+ *     copies of copies of shared pages are common); a quarter of the tokens
+ *     cover whole 2 MiB store chunks (from a chunk's start or from inside
+ *     one), and most of their writes land chunk on chunk (shared whole) or a
+ *     page off (shared page by page), so later writes, discards and copies
+ *     split shared chunks at random places;
  *   - a write from an older token still in the pool (point in time);
  *   - pwrite of small (unaligned), page-sized or larger data, buffered or
  *     O_DIRECT, mostly where copies went or came from;
@@ -59,6 +63,7 @@
 #define CHECKPOINT	50
 #define MARGIN		(8 * KiB)		/* read back around what changed */
 #define ZERO_CHUNK	(1 * MiB)		/* the zero token frees per chunk */
+#define CHUNK		(2 * MiB)		/* the store's unit of sharing */
 #define HISTORY		24
 
 /* ------------------------------------------------------------------------ */
@@ -113,6 +118,7 @@ struct tok_model {
 	uint8_t *present;	/* per slot (page of a range): pinned, not a hole */
 	unsigned long pinned;	/* distinct source pages pinned (overlaps once) */
 	unsigned int id;	/* for the log */
+	bool chunky;		/* ranges of whole store chunks (and their edges) */
 };
 
 /* A recently copied stretch: later operations like to land there. */
@@ -423,13 +429,33 @@ static struct tok_model *op_mint(void)
 	char desc[200];
 	int fd, ret, len = 0;
 
+	/*
+	 * Sometimes ranges of whole chunks, from a chunk's start or from inside
+	 * one (a partial chunk, then whole ones): the store shares those whole.
+	 */
+	t->chunky = chance(25);
+	if (t->chunky)
+		n = 1 + below(2);
 	for (i = 0; i < n; i++) {
-		uint64_t l = rand_len(unit, 4 * MiB - total);
+		uint64_t l, off;
 
+		if (t->chunky) {
+			l = CHUNK * (1 + below(2)) + (chance(50) ? PAGE * below(CHUNK / PAGE) : 0);
+			if (total + l > 6 * MiB)
+				break;
+			off = CHUNK * below((COW_SIZE - l) / CHUNK + 1);
+			if (chance(40))
+				off -= min64(off, PAGE * below(CHUNK / PAGE));
+			t->r[i] = R(off, l);
+			total += l;
+			goto described;
+		}
+		l = rand_len(unit, 4 * MiB - total);
 		if (total + l > 4 * MiB)
 			break;
 		t->r[i] = R(rand_off(&dev, l, unit, i == 0), l);
 		total += l;
+described:
 		slots += (t->r[i].starting_offset + l - 1) / PAGE - t->r[i].starting_offset / PAGE + 1;
 		len += snprintf(desc + len, sizeof(desc) - len, " %" PRIu64 "+%" PRIu64,
 				(uint64_t)t->r[i].starting_offset, l);
@@ -562,8 +588,25 @@ static void op_write_token(struct tok_model *t)
 		total = blk * (1 + below(avail / blk));
 	if (total > COW_SIZE / 4)
 		total = COW_SIZE / 4;
-	nd = rand_dst_ranges(dev, total, 1 + below(COW_RANGES), aligned,
-			     dev == t->dev && chance(40) ? &t->r[below(t->nr)] : NULL, dr);
+	if (t->chunky && chance(70)) {
+		/*
+		 * The token's chunks land on chunks of the destination (shared
+		 * whole), or a page off (their pages shared one by one).
+		 */
+		uint64_t skew = t->r[0].starting_offset % CHUNK, off;
+
+		toff = 0;
+		total = min64(t->len, COW_SIZE / 4);
+		off = CHUNK * below((COW_SIZE - total - skew) / CHUNK + 1) + skew;
+		if (chance(20) && off + total + PAGE <= COW_SIZE)
+			off += PAGE;
+		dr[0] = R(off, total);
+		nd = 1;
+	} else {
+		nd = rand_dst_ranges(dev, total, 1 + below(COW_RANGES), aligned,
+				     dev == t->dev && chance(40) ? &t->r[below(t->nr)] : NULL,
+				     dr);
+	}
 	if (!nd) {
 		op_log("token %u: no room for the destination, skipped", t->id);
 		return;
