@@ -5,9 +5,15 @@
 #  * odx-dkms: extracted into a scratch root (dpkg-deb -x), then `dkms add` and
 #    `dkms build` against Debian's headers of each kernel, with --dkmstree,
 #    --sourcetree and --installtree in the scratch directory (and a scratch
-#    module-signing key). The module DKMS built is copied, decompressed, to
-#    build/dkms/KERNEL/odx.ko (with DKMS's make.log), and modinfo must show the
-#    kernel's vermagic and dkms.conf's version. Only odx.ko may be built.
+#    module-signing key). Both stock kernels have LIO, so exactly odx.ko and
+#    odx_target.ko must be built (by make.log) and stored by DKMS; they are
+#    copied, decompressed, to build/dkms/KERNEL/ (with DKMS's make.log), modinfo
+#    must show the kernel's vermagic and dkms.conf's version, and odx_target.ko
+#    must depend on odx and target_core_mod.
+#  * `dkms install` into the scratch tree, then `dkms remove` with the kernel's
+#    headers gone: both modules must be removed.
+#  * a kernel without LIO: a copy of the first kernel's headers whose config
+#    lacks CONFIG_TARGET_CORE; DKMS must build and store odx.ko alone.
 #  * a git checkout: `dkms add DIR` (as a developer does with `dkms add .`) and a
 #    build for the first kernel, in another scratch tree.
 #  * odx-utils: extracted into a scratch root; every file must be there, odxctl
@@ -38,7 +44,7 @@ while [ $# -gt 0 ]; do
 	--deb) debdir=$2; shift 2 ;;
 	--dpkg) dpkg_test=1; shift ;;
 	debian-6.1|debian-6.12) kernels+=("$1"); shift ;;
-	-h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) odx_die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -94,41 +100,82 @@ sdkms() {	# sdkms T DKMS-ARGS...
 		dkms --dkmstree "$t/dkms" --sourcetree "$t/src" --installtree "$t/lib/modules" "$@"
 }
 
-# Copy the module DKMS built for KVER out of tree T to DIR/odx.ko, decompressed.
+# Copy the modules DKMS built for KVER out of tree T to DIR/NAME.ko,
+# decompressed (any other *.ko in DIR is removed first), with DKMS's make.log.
 take_module() {	# take_module T KVER DIR
-	local t=$1 kver=$2 dir=$3 base m
+	local t=$1 kver=$2 dir=$3 base m ko
 	base=$t/dkms/odx/$version/$kver/$(uname -m)
 	mkdir -p "$dir"
-	rm -f "$dir/odx.ko"
+	rm -f "$dir"/*.ko
 	cp "$base/log/make.log" "$dir/make.log"
-	for m in "$base"/module/odx.ko*; do
+	for m in "$base"/module/*.ko*; do
 		[ -f "$m" ] || continue
+		ko=$(basename "$m")
+		ko=$dir/${ko%%.ko*}.ko
 		case "$m" in
-		*.ko) cp "$m" "$dir/odx.ko" ;;
-		*.ko.xz) xz -dc "$m" > "$dir/odx.ko" ;;
-		*.ko.gz) gzip -dc "$m" > "$dir/odx.ko" ;;
-		*.ko.zst) zstd -qdc "$m" > "$dir/odx.ko" ;;
+		*.ko) cp "$m" "$ko" ;;
+		*.ko.xz) xz -dc "$m" > "$ko" ;;
+		*.ko.gz) gzip -dc "$m" > "$ko" ;;
+		*.ko.zst) zstd -qdc "$m" > "$ko" ;;
 		esac
 		echo "# DKMS stored $(basename "$m")"
 	done
 	[ -s "$dir/odx.ko" ]
 }
 
-# The built module must be for KVER, carry dkms.conf's version and be odx.ko alone.
-check_module() {	# check_module NAME KO KVER MAKELOG
-	local name=$1 ko=$2 kver=$3 log=$4 vermagic ver signer
-	vermagic=$(modinfo -F vermagic "$ko")
-	ver=$(modinfo -F version "$ko")
-	signer=$(modinfo -F signer "$ko")
-	echo "# $ko: vermagic '$vermagic', version '$ver', signer '${signer:-none}'"
-	if [ "${vermagic%% *}" != "$kver" ]; then
-		fail "$name" "vermagic '$vermagic' is not for $kver"
-	elif [ "$ver" != "$version" ]; then
-		fail "$name" "modinfo version '$ver' is not dkms.conf's $version"
-	elif grep -q 'kunit' "$log"; then
-		fail "$name" "the DKMS build built the KUnit module too:" "$(grep kunit "$log")"
+# The modules Kbuild linked (make.log's "LD [M]" lines) and the ones DKMS
+# stored (DIR/*.ko), as one sorted line each.
+linked_modules() {	# linked_modules MAKELOG
+	sed -n 's/^ *LD \[M\] *\(.*\/\)\{0,1\}\([^/ ]*\.ko\)$/\2/p' "$1" | LC_ALL=C sort | xargs
+}
+stored_modules() {	# stored_modules DIR
+	(cd "$1" && ls -- *.ko 2>/dev/null) | LC_ALL=C sort | xargs
+}
+
+# Exactly the modules WANT (a sorted list) were built and stored, each for
+# KVER and with dkms.conf's version.
+check_modules() {	# check_modules NAME DIR KVER WANT
+	local name=$1 dir=$2 kver=$3 want=$4 linked stored ko vermagic ver signer why=
+	linked=$(linked_modules "$dir/make.log")
+	stored=$(stored_modules "$dir")
+	echo "# make.log linked '$linked'; DKMS stored '$stored'"
+	[ "$linked" = "$want" ] || why="make.log linked '$linked', not '$want'"
+	[ "$stored" = "$want" ] || why="DKMS stored '$stored', not '$want'"
+	for ko in $stored; do
+		[ -z "$why" ] || break
+		vermagic=$(modinfo -F vermagic "$dir/$ko")
+		ver=$(modinfo -F version "$dir/$ko")
+		signer=$(modinfo -F signer "$dir/$ko")
+		echo "# $dir/$ko: vermagic '$vermagic', version '$ver', signer '${signer:-none}'"
+		if [ "${vermagic%% *}" != "$kver" ]; then
+			why="$ko: vermagic '$vermagic' is not for $kver"
+		elif [ "$ver" != "$version" ]; then
+			why="$ko: modinfo version '$ver' is not dkms.conf's $version"
+		fi
+	done
+	if [ -n "$why" ]; then
+		fail "$name" "$why"
 	else
 		pass "$name"
+	fi
+}
+
+# KO's modinfo depends (a comma-separated list) names every module MOD.
+check_depends() {	# check_depends NAME KO MOD...
+	local name=$1 ko=$2 deps m missing=
+	shift 2
+	deps=$(modinfo -F depends "$ko" 2>&1) || deps=
+	echo "# $ko: depends '$deps'"
+	for m in "$@"; do
+		case ",$deps," in
+		*",$m,"*) ;;
+		*) missing="$missing $m" ;;
+		esac
+	done
+	if [ -z "$missing" ]; then
+		pass "$name"
+	else
+		fail "$name" "depends '$deps' lacks$missing"
 	fi
 }
 
@@ -155,8 +202,10 @@ for k in "${kernels[@]}"; do
 		--no-depmod 2>&1) && take_module "$t" "$kver" "build/dkms/$k"; then
 		echo "# dkms build for $kver: $(( $(date +%s) - start )) s"
 		pass "dkms:build $k"
-		check_module "dkms:modinfo $k (vermagic $kver, version $version, odx.ko only)" \
-			"build/dkms/$k/odx.ko" "$kver" "build/dkms/$k/make.log"
+		check_modules "dkms:modinfo $k (odx.ko and odx_target.ko only, vermagic $kver, version $version)" \
+			"build/dkms/$k" "$kver" "odx.ko odx_target.ko"
+		check_depends "dkms:odx_target.ko on $k depends on odx and target_core_mod" \
+			"build/dkms/$k/odx_target.ko" odx target_core_mod
 	else
 		log=$(find "$t/dkms/odx/$version" -name make.log | head -n 1)
 		fail "dkms:build $k" "$out" "${log:+$(tail -n 30 "$log")}"
@@ -173,6 +222,59 @@ if [ "$rc" = 77 ]; then
 	pass "dkms:a 5.10 kernel is skipped (BUILD_EXCLUSIVE_KERNEL, exit 77)"
 else
 	fail "dkms:a 5.10 kernel is skipped (BUILD_EXCLUSIVE_KERNEL, exit 77)" "exit $rc" "$out"
+fi
+
+### dkms install, then dkms remove after the kernel's headers have gone
+# (dkms.conf must still list odx_target.ko, by the copy DKMS built, or
+# remove would leave it installed). The install is into the scratch tree
+# with --no-depmod; a framework.conf with modprobe_on_install would make
+# dkms load modules on the host, so then the check fails without trying.
+k=${kernels[0]}
+kdir=$(odx_kdir "$k")
+kver=$(kernel_release "$kdir")
+name="dkms:install, then remove without the kernel's headers ($k): both modules gone"
+dest=$t/lib/modules/$kver/updates/dkms
+if grep -qs '^[[:space:]]*modprobe_on_install=' /etc/dkms/framework.conf \
+	/etc/dkms/framework.conf.d/*.conf; then
+	fail "$name" "/etc/dkms/framework.conf sets modprobe_on_install: not running dkms install"
+elif ! out=$(mkdir -p "$t/lib/modules/$kver" && sdkms "$t" install -m odx -v "$version" \
+	-k "$kver" --kernelsourcedir "$kdir" --no-depmod 2>&1); then
+	fail "$name" "dkms install failed:" "$out"
+elif [ "$(stored_modules "$dest")" != "odx.ko odx_target.ko" ]; then
+	fail "$name" "dkms install put '$(stored_modules "$dest")' into $dest"
+elif ! out=$(sdkms "$t" remove -m odx -v "$version" -k "$kver" \
+	--kernelsourcedir "$scratch/no-headers" --no-depmod 2>&1); then
+	fail "$name" "dkms remove failed:" "$out"
+elif left=$(find "$dest" -mindepth 1 -printf '%f ' 2>/dev/null) && [ -n "$left" ]; then
+	fail "$name" "dkms remove left $left in $dest" "$out"
+else
+	pass "$name"
+fi
+
+### a kernel without LIO: the first kernel's headers with CONFIG_TARGET_CORE
+# taken out of its configuration (Kbuild reads include/config/auto.conf)
+t=$scratch/nolio
+kdir=$t/linux-headers
+mkdir -p "$t/dkms" "$t/lib/modules"
+ln -s ../pkg/root/usr/src "$t/src"
+name="dkms:build without LIO ($k headers, no CONFIG_TARGET_CORE): odx.ko only"
+start=$(date +%s)
+# Debian's links (scripts, tools) are relative to /usr/src: made absolute.
+if ! out=$(cp -a "$(odx_kdir "$k")" "$kdir" 2>&1 &&
+	(cd "$kdir" && find . -type l) | while IFS= read -r l; do
+		ln -sfn "$(readlink -f "$(odx_kdir "$k")/$l")" "$kdir/$l" || exit
+	done &&
+	sed -i 's/^CONFIG_TARGET_CORE=.*/# CONFIG_TARGET_CORE is not set/' "$kdir/.config" &&
+	sed -i '/^CONFIG_TARGET_CORE=/d' "$kdir/include/config/auto.conf" 2>&1); then
+	fail "$name" "no copy of $(odx_kdir "$k") without CONFIG_TARGET_CORE:" "$out"
+elif out=$(sdkms "$t" add -m odx -v "$version" 2>&1 &&
+	sdkms "$t" build -m odx -v "$version" -k "$kver" --kernelsourcedir "$kdir" \
+		--no-depmod 2>&1) && take_module "$t" "$kver" "$t/module" >/dev/null; then
+	echo "# dkms build without LIO for $kver: $(( $(date +%s) - start )) s"
+	check_modules "$name" "$t/module" "$kver" "odx.ko"
+else
+	log=$(find "$t/dkms/odx/$version" -name make.log | head -n 1)
+	fail "$name" "$out" "${log:+$(tail -n 30 "$log")}"
 fi
 
 ### a git checkout, as with `dkms add .`
@@ -271,16 +373,18 @@ check "dkms:dpkg -i odx-dkms odx-utils (postinst builds and installs)" \
 echo "# dpkg -i: $(( $(date +%s) - start )) s"
 dkms status -m odx -v "$version" 2>/dev/null | sed 's/^/# /'
 for kver in "$@"; do
-	check "dkms:dpkg installed odx for $kver" sh -c "
+	check "dkms:dpkg installed odx and odx_target for $kver" sh -c "
 		dkms status -m odx -v $version -k $kver 2>/dev/null | grep -q ': installed' &&
-		ko=\$(ls /lib/modules/$kver/updates/dkms/odx.ko*) &&
-		modinfo -F vermagic \$ko | grep -q '^$kver ' &&
-		echo \$ko"
+		for m in odx odx_target; do
+			ko=\$(ls /lib/modules/$kver/updates/dkms/\$m.ko*) &&
+			modinfo -F vermagic \$ko | grep -q '^$kver ' &&
+			echo \$ko || exit 1
+		done"
 done
 check "dkms:dpkg -r odx-dkms odx-utils (prerm removes)" sh -c "
 	dpkg -r odx-dkms odx-utils &&
 	[ -z \"\$(dkms status -m odx 2>/dev/null)\" ] &&
-	! ls /lib/modules/*/updates/dkms/odx.ko* 2>/dev/null &&
+	! ls /lib/modules/*/updates/dkms/odx.ko* /lib/modules/*/updates/dkms/odx_target.ko* 2>/dev/null &&
 	[ ! -e /usr/sbin/odxctl ] && [ ! -e /usr/src/odx-$version ]"
 exit "$failed"
 EOF

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build odx's two Debian packages into build/deb/ with plain dpkg-deb (`make deb`):
 #
-#   odx-dkms_VERSION_all.deb     the module's source in /usr/src/odx-VERSION; DKMS
-#                                builds and installs odx.ko for the installed kernels
+#   odx-dkms_VERSION_all.deb     the modules' source in /usr/src/odx-VERSION; DKMS
+#                                builds and installs odx.ko, and odx_target.ko where
+#                                the kernel has LIO, for the installed kernels
 #                                (postinst and prerm as dh_dkms writes them)
 #   odx-utils_VERSION_ARCH.deb   odxctl and odxctl.8, libodx.a with libodx.h
 #                                (/usr/include/odx/) and the UAPI header
@@ -124,9 +125,10 @@ lgpl21='License: LGPL-2.1+
 root=$stage/odx-dkms
 src=$root/usr/src/odx-$version
 mkdir -p "$src" "$root/DEBIAN"
-# The module's Kbuild tree: what `make -C KDIR M=DIR` needs. kunit/ rides along
-# because Kbuild names it (obj-$(CONFIG_KUNIT)) and `make clean` visits it; the
-# dkms.conf build sets CONFIG_KUNIT= so only odx.ko is built.
+# The modules' Kbuild tree: what `make -C KDIR M=DIR` needs (odx_*.c is both
+# odx.ko and odx_target.ko). kunit/ rides along because Kbuild names it
+# (obj-$(CONFIG_KUNIT)) and `make clean` visits it; the dkms.conf build sets
+# CONFIG_KUNIT= so the KUnit module is not built.
 cp -r dkms.conf Kbuild odx_*.c include kunit "$src/"
 find "$src" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
 	-o -name '*.order' -o -name '*.symvers' \) -delete
@@ -151,9 +153,12 @@ Description: ODX token copy for Linux: RAM block devices (DKMS module source)
  Transfer) token copy to Linux: RAM-backed block devices /dev/odxN whose
  ioctls mint 512-byte point-in-time tokens and copy data by token inside the
  kernel, plus a SCSI front (SG_IO: POPULATE TOKEN, WRITE USING TOKEN).
+ odx_target, a backstore for LIO (the kernel's SCSI target), serves odx
+ devices as ODX-capable LUNs through any LIO fabric (iSCSI, tcm_loop).
  .
- This package provides the module's source; DKMS builds and installs odx.ko
- for each installed kernel that has its headers (linux-headers-*).
+ This package provides the source of both modules; DKMS builds and installs
+ odx.ko, and odx_target.ko where the kernel has LIO (CONFIG_TARGET_CORE), for
+ each installed kernel that has its headers (linux-headers-*).
 EOF
 # As dh_dkms writes them (Debian's dkms: /usr/lib/dkms/common.postinst).
 cat > "$root/DEBIAN/postinst" <<EOF
@@ -262,7 +267,7 @@ Description: ODX token copy for Linux: odxctl, libodx and udev rules
  odx is a block-layer module that brings Windows-style ODX (Offloaded Data
  Transfer) token copy to Linux: RAM-backed block devices /dev/odxN whose
  ioctls mint 512-byte point-in-time tokens and copy data by token inside the
- kernel (the module itself is in odx-dkms).
+ kernel (the modules, odx and odx_target, are in odx-dkms).
  .
  This package provides odxctl, which creates and removes odx devices, mints,
  writes and releases tokens and copies by token; libodx, the small static C
