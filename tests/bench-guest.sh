@@ -155,7 +155,7 @@ lio_bench() {
 # --- chunks: a copy's cost by its ranges; mint and release; copy-on-write splits ---
 # Three rounds, 64 MiB and 1 GiB copies in turn (A B), medians of $reps each;
 # then the latency of the 4 KiB write that splits a shared 2 MiB chunk against
-# a plain 4 KiB write; then a 256 MiB offload read and release on this store
+# a plain 4 KiB write (300 of each); then a 256 MiB offload read and release on this store
 # against the page-granular store of before (ODX_BENCH_OLD, scripts/bench.sh),
 # also in turn.
 chunk_bench() {
@@ -169,7 +169,8 @@ chunk_bench() {
 	done
 	cmp -n $((1024 * mib)) /dev/odx0 /dev/odx0 --ignore-initial=0:$((1024 * mib))
 	rec "big_copy_verified 1"
-	rec "cow $($B cow /dev/odx0 0 $((1024 * mib)) 30)"
+	rec "cow_reps 300"
+	rec "cow $($B cow /dev/odx0 0 $((1024 * mib)) 300)"
 	rmmod odx
 	[ -n "${ODX_BENCH_OLD:-}" ] || return 0
 	for r in 1 2 3; do

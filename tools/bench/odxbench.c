@@ -15,8 +15,9 @@
  *	MiB at SRC_OFF (data, chunk-aligned) to DST_OFF (chunk-aligned), then
  *	times one O_DIRECT 4 KiB write into the copy (the write that splits the
  *	shared chunk; at its first, last and a middle page in turn) and one into
- *	the page that write made (a plain write in place). Prints the median and
- *	worst of each in microseconds ("split_med split_max plain_med plain_max").
+ *	the page that write made (a plain write in place). REPS at most 1000.
+ *	Prints the median, 99th percentile and worst of each in microseconds
+ *	("split_med split_p99 split_max plain_med plain_p99 plain_max").
  *   odxbench tokens DEV N OPS
  *	Mints N live tokens (4 KiB each), then times OPS mints and OPS lookups
  *	(an offload write of one 4 KiB block with a live token); prints
@@ -174,21 +175,35 @@ static int cmd_phases(char **argv)
 	return 0;
 }
 
+#define COW_MAX_REPS	1000
+
+/* The @pct-th percentile of @v (@n values, sorted). */
+static double pctile(const double *v, int n, double pct)
+{
+	int i = (int)(pct / 100 * (n - 1) + 0.5);
+
+	return v[i < n ? i : n - 1];
+}
+
 static int cmd_cow(char **argv)
 {
 	uint64_t so = strtoull(argv[1], NULL, 0), dof = strtoull(argv[2], NULL, 0);
 	const uint64_t chunk = 2 << 20, pages[3] = { 0, 511, 200 };
 	int reps = atoi(argv[3]), i, err, fd;
-	double split[64], plain[64], t0, smax = 0, pmax = 0;
+	double *split, *plain, t0;
 	void *buf;
 
+	if (reps < 1 || reps > COW_MAX_REPS)
+		die("reps", EINVAL);
+	split = calloc(reps, sizeof(*split));
+	plain = calloc(reps, sizeof(*plain));
 	fd = open(argv[0], O_RDWR | O_DIRECT);
 	if (fd < 0)
 		die("open", errno);
-	if (posix_memalign(&buf, 4096, 4096))
+	if (!split || !plain || posix_memalign(&buf, 4096, 4096))
 		die("buffer", ENOMEM);
 	memset(buf, 0x5a, 4096);
-	for (i = 0; i < reps && i < 64; i++) {
+	for (i = 0; i < reps; i++) {
 		uint64_t at = dof + pages[i % 3] * 4096;
 
 		err = odx_copy(fd, so, fd, dof, chunk, NULL, NULL, NULL);
@@ -202,11 +217,15 @@ static int cmd_cow(char **argv)
 		if (pwrite(fd, buf, 4096, at) != 4096)
 			die("pwrite", errno);
 		plain[i] = (now() - t0) * 1e6;
-		smax = split[i] > smax ? split[i] : smax;
-		pmax = plain[i] > pmax ? plain[i] : pmax;
 	}
-	printf("%.1f %.1f %.1f %.1f\n", median(split, i), smax, median(plain, i), pmax);
+	qsort(split, reps, sizeof(*split), cmp_double);
+	qsort(plain, reps, sizeof(*plain), cmp_double);
+	printf("%.1f %.1f %.1f %.1f %.1f %.1f\n", pctile(split, reps, 50),
+	       pctile(split, reps, 99), split[reps - 1], pctile(plain, reps, 50),
+	       pctile(plain, reps, 99), plain[reps - 1]);
 	free(buf);
+	free(split);
+	free(plain);
 	return 0;
 }
 
