@@ -32,23 +32,14 @@ mib=$((1 << 20))
 
 # --- LIO: odx LUNs against LIO's ramdisk (rd_mcp) through tcm_loop ------------------
 # One tcm_loop target: LUN 0 = odx0, LUN 1 = odx1, LUN 2 = rd_mcp (all 128 MiB,
-# 512-byte blocks), set up as tests/lio/run.sh does. Subject and baseline
-# alternate (A B A B ...), so drift in the guest hits both; bench-report.py
-# takes the ratio per round, then the median and the range of the ratios.
-C=/sys/kernel/config/target
+# 512-byte blocks), set up with tests/lib/lio.sh, as tests/lio/run.sh's are.
+# Subject and baseline alternate (A B A B ...), so drift in the guest hits
+# both; bench-report.py takes the ratio per round, then the median and the
+# range of the ratios.
 LIO_WWN=naa.5001405000000b01
 lio_rounds=3 lio_fio_time=4 lio_ddpt_rounds=5
-
-lio_disk() {	# lio_disk LUN: the sd disk of LIO_WWN's LUN
-	local d addr
-	addr=$(cat "$C/loopback/$LIO_WWN/tpgt_1/address" 2>/dev/null) || return 1
-	for d in /sys/block/sd*; do
-		[ -e "$d/device" ] || continue
-		[ "$(basename "$(readlink -f "$d/device")")" = "$addr:$1" ] &&
-			{ echo "/dev/${d##*/}"; return 0; }
-	done
-	return 1
-}
+# shellcheck source=lib/lio.sh
+. "$ODX_TOP/tests/lib/lio.sh"
 
 # ddpt_time KEY ARG...: run ddpt ARG... and record its own time for the copy
 # ("time to transfer data: S secs"), without its start-up.
@@ -63,11 +54,8 @@ ddpt_time() {
 }
 
 lio_bench() {
-	local m i d rw so1 so2 rd t r n=$((64 * mib / 512)) sh0
-	for m in target_core_mod tcm_loop sd_mod sg; do
-		modprobe -d "${ODX_MODROOT:-/}" "$m" 2>/dev/null || modprobe "$m"
-	done
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+	local i d rw so1 so2 rd disks t r n=$((64 * mib / 512)) sh0
+	lio_modules
 	insmod "$ODX_BUILD/odx.ko" nr_devices=2 size_mb=128
 	for i in $(seq 50); do [ -b /dev/odx1 ] && break; sleep 0.1; done
 	# ddpt 0.97 writes its range descriptors one byte early.
@@ -75,28 +63,12 @@ lio_bench() {
 	echo 1 > /sys/block/odx1/odx/ddpt_quirk
 	insmod "$ODX_BUILD/odx_target.ko"
 	for i in 0 1; do
-		mkdir -p "$C/core/odx_$i/lun0"
-		echo "odx_index=$i" > "$C/core/odx_$i/lun0/control"
-		printf '60014050000000b%d\n' "$i" > "$C/core/odx_$i/lun0/wwn/vpd_unit_serial"
-		echo 1 > "$C/core/odx_$i/lun0/enable"
+		lio_backstore "odx_$i/lun0" "60014050000000b$i" "odx_index=$i"
 	done
-	mkdir -p "$C/core/rd_mcp_0/rd0"
-	echo "rd_pages=$((128 * mib / 4096))" > "$C/core/rd_mcp_0/rd0/control"
-	echo 60014050000000b9 > "$C/core/rd_mcp_0/rd0/wwn/vpd_unit_serial"
-	echo 1 > "$C/core/rd_mcp_0/rd0/enable"
-	mkdir -p "$C/loopback/$LIO_WWN/tpgt_1"
-	echo "${LIO_WWN%?}f" > "$C/loopback/$LIO_WWN/tpgt_1/nexus"
-	for i in 0 1 2; do mkdir -p "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_$i"; done
-	ln -s "$C/core/odx_0/lun0" "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_0/odx0"
-	ln -s "$C/core/odx_1/lun0" "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_1/odx1"
-	ln -s "$C/core/rd_mcp_0/rd0" "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_2/rd0"
-	for i in $(seq 100); do
-		so1=$(lio_disk 0) && so2=$(lio_disk 1) && rd=$(lio_disk 2) &&
-			[ -b "$so1" ] && [ -b "$so2" ] && [ -b "$rd" ] && break
-		sleep 0.2
-	done
-	[ -b "${so1:-}" ] && [ -b "${so2:-}" ] && [ -b "${rd:-}" ] ||
-		{ echo "LIO LUNs did not appear: $(ls /sys/block)" >&2; return 1; }
+	lio_backstore rd_mcp_0/rd0 60014050000000b9 "rd_pages=$((128 * mib / 4096))"
+	lio_loop "$LIO_WWN" odx_0/lun0 odx_1/lun0 rd_mcp_0/rd0
+	disks=$(lio_disks "$LIO_WWN" 3)
+	read -r so1 so2 rd <<<"$disks"
 	echo "LIO: odx0 = $so1, odx1 = $so2, rd_mcp = $rd ($(cat /sys/block/${so1#/dev/}/queue/scheduler))"
 	rec "lio_rounds $lio_rounds"
 	rec "lio_fio_secs $lio_fio_time"
@@ -143,12 +115,8 @@ lio_bench() {
 		fi
 	done
 
-	rm "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_0/odx0" "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_1/odx1" \
-		"$C/loopback/$LIO_WWN/tpgt_1/lun/lun_2/rd0"
-	for i in 0 1 2; do rmdir "$C/loopback/$LIO_WWN/tpgt_1/lun/lun_$i"; done
-	rmdir "$C/loopback/$LIO_WWN/tpgt_1" "$C/loopback/$LIO_WWN"
-	rmdir "$C/core/odx_0/lun0" "$C/core/odx_0" "$C/core/odx_1/lun0" "$C/core/odx_1"
-	rmdir "$C/core/rd_mcp_0/rd0" "$C/core/rd_mcp_0"
+	lio_loop_remove "$LIO_WWN"
+	lio_backstore_remove odx_0/lun0 odx_1/lun0 rd_mcp_0/rd0
 	rmmod odx_target
 	rmmod odx
 }

@@ -24,6 +24,8 @@
 # from $ODX_MODROOT on the stock ones.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/check.sh"
+# shellcheck source=../lib/lio.sh
+. "$here/../lib/lio.sh"
 
 check_suite lio "${1:-}"
 check_odxctl
@@ -32,7 +34,6 @@ if [ -f /usr/include/iscsi/iscsi.h ] || [ -x "$ODX_TOP/build/tests/lio/iscsi_odx
 	check_programs lio
 fi
 
-C=/sys/kernel/config/target
 WWN1=naa.5001405000000a01	# tcm_loop target 1: odx0 (LUN 0), odx1 (LUN 1)
 WWN2=naa.5001405000000a02	# tcm_loop target 2: odx0 (LUN 0), another nexus
 MiB=$((1 << 20))
@@ -44,55 +45,8 @@ PORTAL=127.0.0.1:3260
 URL0=iscsi://$PORTAL/$IQN/0
 URL1=iscsi://$PORTAL/$IQN/1
 
-# The sd disk of tcm_loop target WWN, LUN N: tcm_loop names the SCSI address
-# of its target in tpgt_1/address ("H:0:T").
-lio_disk() {	# lio_disk WWN LUN
-	local d addr
-	addr=$(cat "$C/loopback/$1/tpgt_1/address" 2>/dev/null) || return 1
-	for d in /sys/block/sd*; do
-		[ -e "$d/device" ] || continue
-		[ "$(basename "$(readlink -f "$d/device")")" = "$addr:$2" ] &&
-			{ echo "/dev/${d##*/}"; return 0; }
-	done
-	return 1
-}
-
-lio_modules() {
-	local m
-	[ -d "$C" ] && return 0
-	for m in target_core_mod tcm_loop sd_mod sg; do
-		modprobe -d "${ODX_MODROOT:-/}" "$m" 2>/dev/null ||
-			modprobe "$m" 2>/dev/null || true
-	done
-	[ -d "$C" ] || { diag "no LIO: $C is missing"; return 1; }
-}
-
-lio_backstore() {	# lio_backstore INDEX
-	local d=$C/core/odx_$1/lun0
-	mkdir -p "$d" &&
-	echo "odx_index=$1" > "$d/control" &&
-	printf '60014050000000%02d\n' "$1" > "$d/wwn/vpd_unit_serial" &&
-	echo 1 > "$d/enable" &&
-	# Thin provisioning as LIO serves it (UNMAP, WRITE SAME with UNMAP),
-	# off by default: odx_target has the unmap path.
-	echo 1 > "$d/attrib/emulate_tpu" &&
-	echo 1 > "$d/attrib/emulate_tpws"
-}
-
-lio_loop() {	# lio_loop WWN INDEX... : a tcm_loop target, INDEX as LUN 0, 1, ...
-	local wwn=$1 lun=0 i
-	shift
-	mkdir -p "$C/loopback/$wwn/tpgt_1" &&
-	echo "${wwn%?}f" > "$C/loopback/$wwn/tpgt_1/nexus" || return 1
-	for i in "$@"; do
-		mkdir -p "$C/loopback/$wwn/tpgt_1/lun/lun_$lun" &&
-		ln -s "$C/core/odx_$i/lun0" "$C/loopback/$wwn/tpgt_1/lun/lun_$lun/odx$i" || return 1
-		lun=$((lun + 1))
-	done
-}
-
 lio_setup() {
-	local i
+	local i t1 t2
 	lio_modules || return 1
 	# Persistent reservations: LIO writes every PR OUT's APTPL state under
 	# its dbroot (/var/target: not in the guest, whose root is read-only;
@@ -102,25 +56,25 @@ lio_setup() {
 	# a path both see. Settable only before the first device.
 	local db=/proc/1/root/tmp/odx-lio-db
 	mkdir -p "$db/pr" &&
-	echo "$db" > "$C/dbroot" || diag "LIO's dbroot stays $(cat "$C/dbroot")"
+	echo "$db" > "$LIO/dbroot" || diag "LIO's dbroot stays $(cat "$LIO/dbroot")"
 	insmod "$ODX_BUILD/odx_target.ko" || return 1
-	lio_backstore 0 && lio_backstore 1 || return 1
-	lio_loop "$WWN1" 0 1 && lio_loop "$WWN2" 0 || return 1
-	for i in $(seq 100); do
-		SDA=$(lio_disk "$WWN1" 0) && SDB=$(lio_disk "$WWN1" 1) &&
-			SDC=$(lio_disk "$WWN2" 0) && [ -b "$SDA" ] && [ -b "$SDB" ] && [ -b "$SDC" ] &&
-			break
-		sleep 0.2
+	# Thin provisioning as LIO serves it (UNMAP, WRITE SAME with UNMAP),
+	# off by default: odx_target has the unmap path.
+	for i in 0 1; do
+		lio_backstore "odx_$i/lun0" "$(printf '60014050000000%02d' "$i")" "odx_index=$i" \
+			emulate_tpu=1 emulate_tpws=1 || return 1
 	done
-	[ -b "${SDA:-}" ] && [ -b "${SDB:-}" ] && [ -b "${SDC:-}" ] ||
-		{ diag "LUNs did not appear: $(ls /sys/block)"; return 1; }
+	lio_loop "$WWN1" odx_0/lun0 odx_1/lun0 && lio_loop "$WWN2" odx_0/lun0 &&
+	t1=$(lio_disks "$WWN1" 2) && t2=$(lio_disks "$WWN2" 1) || return 1
+	read -r SDA SDB <<<"$t1"
+	SDC=$t2
 	diag "odx0 = $SDA and $SDC, odx1 = $SDB"
 }
 
 # The iSCSI target $IQN on the loopback portal, odx0 and odx1 as LUNs 0 and 1,
 # open to any initiator (no ACLs, no CHAP), read-write.
 iscsi_setup() {
-	local t=$C/iscsi/$IQN/tpgt_1 a i out
+	local t=$LIO/iscsi/$IQN/tpgt_1 a out
 	ip link set lo up || { diag "ip link set lo up failed"; return 1; }
 	# Logins allocate a crc32c hash (digests) even when none is negotiated:
 	# a module on the stock kernels, which the kernel's own request cannot
@@ -128,16 +82,12 @@ iscsi_setup() {
 	modprobe -d "${ODX_MODROOT:-/}" crc32c_generic 2>/dev/null ||
 		modprobe crc32c_generic 2>/dev/null || true
 	# Built in (the debug kernel), the fabric's directory appears on mkdir.
-	if [ ! -d "$C/iscsi" ] && ! out=$(modprobe -d "${ODX_MODROOT:-/}" iscsi_target_mod 2>&1) &&
-	   ! out=$(modprobe iscsi_target_mod 2>&1) && ! mkdir "$C/iscsi" 2>/dev/null; then
+	if [ ! -d "$LIO/iscsi" ] && ! out=$(modprobe -d "${ODX_MODROOT:-/}" iscsi_target_mod 2>&1) &&
+	   ! out=$(modprobe iscsi_target_mod 2>&1) && ! mkdir "$LIO/iscsi" 2>/dev/null; then
 		diag "no iSCSI target: modprobe iscsi_target_mod: $out"
 		return 1
 	fi
-	mkdir -p "$t" || return 1
-	for i in 0 1; do
-		mkdir -p "$t/lun/lun_$i" &&
-		ln -s "$C/core/odx_$i/lun0" "$t/lun/lun_$i/odx$i" || return 1
-	done
+	mkdir -p "$t" && lio_luns "$t" odx_0/lun0 odx_1/lun0 || return 1
 	for a in generate_node_acls=1 cache_dynamic_acls=1 demo_mode_write_protect=0 \
 		 authentication=0; do
 		echo "${a#*=}" > "$t/attrib/${a%%=*}" || { diag "$t: cannot set $a"; return 1; }
@@ -152,35 +102,18 @@ iscsi_setup() {
 }
 
 iscsi_teardown() {
-	local t=$C/iscsi/$IQN/tpgt_1 l
+	local t=$LIO/iscsi/$IQN/tpgt_1
 	[ -d "$t" ] || return 0
 	echo 0 > "$t/enable" 2>/dev/null
 	rmdir "$t/np/$PORTAL" 2>/dev/null
-	for l in "$t"/lun/lun_*; do
-		[ -d "$l" ] || continue
-		rm -f "$l"/odx*
-		rmdir "$l"
-	done
-	rmdir "$t" "$C/iscsi/$IQN"
+	lio_luns_remove "$t" &&
+	rmdir "$t" "$LIO/iscsi/$IQN"
 }
 
 lio_teardown() {
-	local wwn l
 	iscsi_teardown || diag "the iSCSI target did not go"
-	for wwn in "$WWN1" "$WWN2"; do
-		[ -d "$C/loopback/$wwn" ] || continue
-		for l in "$C/loopback/$wwn"/tpgt_1/lun/lun_*; do
-			[ -d "$l" ] || continue
-			rm -f "$l"/odx*
-			rmdir "$l"
-		done
-		echo > /dev/null
-		rmdir "$C/loopback/$wwn/tpgt_1" "$C/loopback/$wwn" 2>/dev/null || true
-	done
-	for l in "$C"/core/odx_*; do
-		[ -d "$l" ] || continue
-		rmdir "$l"/lun0 "$l"
-	done
+	lio_loop_remove "$WWN1" && lio_loop_remove "$WWN2" &&
+	lio_backstore_remove odx_0/lun0 odx_1/lun0 &&
 	rmmod odx_target
 }
 
@@ -194,9 +127,11 @@ show() { sed 's/^/  /' "$W/out" "$W/err" | head -n 40 | while IFS= read -r l; do
 
 rnd() { head -c "$2" /dev/urandom > "$1"; }
 
-# put DEV OFFSET FILE: write FILE at OFFSET of DEV, O_DIRECT.
+# put DEV OFFSET FILE: write FILE at OFFSET (bytes) of DEV, O_DIRECT, 1 MiB a
+# write (not a block a write: 16384 commands for 8 MiB took 40 s on the debug
+# kernel); dd writes a short last piece through the page cache, hence fsync.
 put() {
-	dd if="$3" of="$1" bs=512 seek=$(($2 / 512)) oflag=direct conv=notrunc status=none
+	dd if="$3" of="$1" bs=1M seek="$2"B oflag=direct conv=notrunc,fsync status=none
 }
 
 # same DEV OFFSET FILE: DEV holds FILE at OFFSET.
@@ -241,6 +176,35 @@ t_read_write_through_lun() {
 	rnd "$W/b" $((2 * MiB))
 	put /dev/odx1 $((7 * MiB)) "$W/b" || return 1
 	same "$SDB" $((7 * MiB)) "$W/b"
+}
+
+# WRITE SAME through the LUN, odx_target's own three ways: a block of data
+# repeated block by block; zeros, which become holes (odx0's pages drop); and
+# the UNMAP bit, LIO's call of odx_target's unmap.
+t_write_same_through_lun() {
+	local n=512 lba=$((100 * MiB / BS)) blk p
+	local half=$((n / 2)) half_pages=$((n / 2 * BS / 4096))
+	# A block of base64 (no % in it, a printf format), and n of it.
+	blk=$(head -c $((BS * 3 / 4)) /dev/urandom | base64 -w 0)
+	printf '%s' "$blk" > "$W/blk"
+	# shellcheck disable=SC2046,SC2059
+	printf "$blk%.0s" $(seq $n) > "$W/ws"
+	x sg_write_same --in="$W/blk" --lba="$lba" --num="$n" "$SDA"
+	[ "$rc" = 0 ] || { diag "WRITE SAME of a block of data"; show; return 1; }
+	same /dev/odx0 $((lba * BS)) "$W/ws" || return 1
+	head -c $((half * BS)) /dev/zero > "$W/zero"
+	p=$(counter odx0 pages)
+	x sg_write_same --lba="$lba" --num="$half" "$SDA"
+	[ "$rc" = 0 ] || { diag "WRITE SAME of zeros"; show; return 1; }
+	same /dev/odx0 $((lba * BS)) "$W/zero" || return 1
+	[ "$(counter odx0 pages)" -le $((p - half_pages)) ] ||
+		{ diag "WRITE SAME of zeros left odx0's pages at $(counter odx0 pages) (from $p)"; return 1; }
+	p=$(counter odx0 pages)
+	x sg_write_same --unmap --lba=$((lba + half)) --num="$half" "$SDA"
+	[ "$rc" = 0 ] || { diag "WRITE SAME with UNMAP"; show; return 1; }
+	same /dev/odx0 $(((lba + half) * BS)) "$W/zero" || return 1
+	[ "$(counter odx0 pages)" -le $((p - half_pages)) ] ||
+		{ diag "WRITE SAME with UNMAP left odx0's pages at $(counter odx0 pages) (from $p)"; return 1; }
 }
 
 # ddpt --odx from LUN 0 to LUN 1: POPULATE TOKEN, WRITE USING TOKEN over tcm_loop.
@@ -402,7 +366,7 @@ t_mkfs_fsck_on_lun() {
 
 t_fio_verify_on_lun() {
 	command -v fio >/dev/null || { skip "fio is not installed"; return 4; }
-	x fio --name=lio --filename="$SDB" --direct=1 --rw=randwrite --bs=4k --size=32M \
+	x fio --name=lio --filename="$SDB" --direct=1 --rw=randwrite --bs=4k --size=8M \
 		--offset=64M --verify=crc32c --do_verify=1 --iodepth=4 --ioengine=psync \
 		--randrepeat=0 --output-format=terse
 	[ "$rc" = 0 ] || { show; return 1; }
@@ -417,7 +381,7 @@ t_claimed_device_stays() {
 pass_load module-load default nr_devices=2 size_mb=128 ddpt_quirk=1
 pass_sh lio-setup lio_setup
 for t in inquiry_3pc vpd_supported_lists_8f vpd_tpc_limits read_write_through_lun \
-	 ddpt_odx_between_luns sg_xcopy_between_luns token_lun_to_odxctl_and_back \
+	 write_same_through_lun ddpt_odx_between_luns sg_xcopy_between_luns token_lun_to_odxctl_and_back \
 	 list_ids_per_nexus mkfs_fsck_on_lun fio_verify_on_lun claimed_device_stays; do
 	t_sh "$t" "t_$t"
 done
