@@ -873,6 +873,27 @@ static bool holds_source(struct kunit *test, struct odx_store *store, u64 pos,
 }
 
 /*
+ * Copy all of @tok (source pages @first on, @npages, @held of them present) to
+ * an emptied destination at byte @pos: all copied, every present page shared,
+ * the source read back, the destination holding exactly those pages.
+ */
+static void copy_whole(struct kunit *test, struct odx_tok *tok, u64 pos, pgoff_t first,
+		       unsigned long npages, unsigned long held)
+{
+	struct tok_ctx *ctx = test->priv;
+	struct odx_data_set_range d = { pos, npages * PAGE_SIZE };
+	u64 copied, shared;
+
+	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->dst.store, 0, TOK_DEV_BYTES, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst.store, true, &d, 1, U64_MAX,
+					  &copied, &shared));
+	KUNIT_EXPECT_EQ(test, d.length_in_bytes, copied);
+	KUNIT_EXPECT_EQ(test, (u64)held * PAGE_SIZE, shared);
+	KUNIT_EXPECT_TRUE(test, holds_source(test, &ctx->dst.store, pos, first, npages));
+	KUNIT_EXPECT_EQ(test, held, odx_store_nr_pages(&ctx->dst.store));
+}
+
+/*
  * A token over partial chunks: the pages at its edges one by one, the whole
  * chunks between by one share each. Copies to a place where chunks meet chunks
  * map them whole; copies a page or 512 bytes off share pages or copy bytes.
@@ -885,7 +906,7 @@ static void odx_tok_chunks_test(struct kunit *test)
 	const unsigned long npages = last - first + 1;
 	struct odx_data_set_range r = { first * PAGE_SIZE, npages * PAGE_SIZE };
 	struct odx_data_set_range d = r;
-	unsigned long nr, held = 0, edges = 0, present = 0;
+	unsigned long nr, held = 0, edges = 0;
 	struct odx_offload_read_output out;
 	struct odx_chunk *chunk;
 	struct odx_tok *tok;
@@ -920,31 +941,16 @@ static void odx_tok_chunks_test(struct kunit *test)
 	}
 
 	/* Chunks meet chunks: mapped whole, and read back. */
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst.store, true, &d, 1, U64_MAX,
-					  &copied, &shared));
-	KUNIT_EXPECT_EQ(test, r.length_in_bytes, copied);
-	KUNIT_EXPECT_EQ(test, (u64)held * PAGE_SIZE, shared);
+	copy_whole(test, tok, d.starting_offset, first, npages, held);
 	KUNIT_EXPECT_PTR_EQ(test, xa_load(&ctx->src.store.chunks, 1),
 			    xa_load(&ctx->dst.store.chunks, 1));
 	KUNIT_EXPECT_PTR_EQ(test, xa_load(&ctx->src.store.chunks, 2),
 			    xa_load(&ctx->dst.store.chunks, 2));
-	KUNIT_EXPECT_TRUE(test, holds_source(test, &ctx->dst.store, d.starting_offset,
-					     first, npages));
-	present = odx_store_nr_pages(&ctx->dst.store);
-	KUNIT_EXPECT_EQ(test, held, present);
 
 	/* A page off: pages shared one by one, holes kept. */
-	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->dst.store, 0, TOK_DEV_BYTES, GFP_KERNEL));
-	d.starting_offset = (first + 1) * PAGE_SIZE;
-	KUNIT_ASSERT_EQ(test, 0, odx_copy(tok, 0, &ctx->dst.store, true, &d, 1, U64_MAX,
-					  &copied, &shared));
-	KUNIT_EXPECT_EQ(test, r.length_in_bytes, copied);
-	KUNIT_EXPECT_EQ(test, (u64)held * PAGE_SIZE, shared);
+	copy_whole(test, tok, (first + 1) * PAGE_SIZE, first, npages, held);
 	KUNIT_EXPECT_PTR_NE(test, xa_load(&ctx->src.store.chunks, 1),
 			    xa_load(&ctx->dst.store.chunks, 1));
-	KUNIT_EXPECT_TRUE(test, holds_source(test, &ctx->dst.store, d.starting_offset,
-					     first, npages));
-	KUNIT_EXPECT_EQ(test, held, odx_store_nr_pages(&ctx->dst.store));
 
 	/* 512 bytes off, from a token offset inside a chunk: bytes copied. */
 	KUNIT_ASSERT_EQ(test, 0, odx_store_zero(&ctx->dst.store, 0, TOK_DEV_BYTES, GFP_KERNEL));

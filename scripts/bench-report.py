@@ -22,14 +22,15 @@ sizes = sorted(int(k.split("_")[2]) for k in v if k.startswith("copy_shared_"))
 md = ["# odx benchmark", "",
       "Stock Debian 6.12 kernel in QEMU (TCG, 2 vCPUs); medians of 5; every ratio is",
       "against a baseline measured in the same run.", "",
-      "## Copies (seconds; speed-up of the offload copy over the baseline)", "",
+      "## Copies (milliseconds; speed-up of the offload copy over the baseline)", "",
       "| size | shared pages | byte copy | O_DIRECT pread/pwrite | dd | shared vs O_DIRECT | byte vs O_DIRECT | shared vs byte | mint |",
       "|---|---|---|---|---|---|---|---|---|"]
 for s in sizes:
     sh, by, di, dd, mi = (g("copy_shared_%d" % s), g("copy_byte_%d" % s),
                           g("copy_direct_%d" % s), g("copy_dd_%d" % s), g("mint_%d" % s))
-    md.append("| %d MiB | %.4f | %.4f | %.4f | %.4f | %.1fx | %.1fx | %.1fx | %.4f |"
-              % (s, sh, by, di, dd, di / sh, di / by, by / sh, mi))
+    md.append("| %d MiB | %.3f | %.1f | %.1f | %.1f | %.1fx | %.1fx | %.1fx | %.3f |"
+              % (s, 1000 * sh, 1000 * by, 1000 * di, 1000 * dd, di / sh, di / by, by / sh,
+                 1000 * mi))
 md += ["", "## Live tokens (µs per operation)", "", "| live tokens | mint | lookup+4K write |", "|---|---|---|"]
 ntoks = sorted(int(k.split("_")[1]) for k in v if k.startswith("tokens_") and k[7:].isdigit())
 for n in ntoks:
