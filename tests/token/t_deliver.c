@@ -10,6 +10,8 @@
  *                    destination while offload writes run: when that page
  *                    cannot be dropped from the page cache the write reports
  *                    EBUSY (and how much it copied), never plain success.
+ *                    Runs until that happened at least once (at most 10 s more:
+ *                    the harness gives a test 30 s).
  *
  * Needs /dev/odx0 and /dev/odx1 of at least 64 MiB (the suite's default pass).
  * Built on the kernel's kselftest harness.
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/odx.h>
@@ -37,6 +40,7 @@
 #define SRC_OFF		0
 #define DST_OFF		(32 * MiB)
 #define ROUNDS		40
+#define BUSY_SECONDS	10
 
 /* Windows layout offsets (see tests/token/odx_test.h). */
 #define DSM_READ_PARAM_OFF	28
@@ -142,6 +146,15 @@ static void *flip(void *arg)
 }
 
 /* Keep dirtying a cached page of the destination. */
+/* Have @secs seconds passed since @t0? */
+static bool expired(const struct timespec *t0, int secs)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec - t0->tv_sec + (t.tv_nsec - t0->tv_nsec) / 1e9 >= secs;
+}
+
 static void *dirty(void *arg)
 {
 	unsigned int i = 0;
@@ -217,6 +230,7 @@ TEST(invalidate_race)
 	struct odx_offload_write_output out;
 	int ok = 0, busy = 0, round;
 	struct odx_token token;
+	struct timespec t0;
 	pthread_t t;
 
 	ASSERT_LE(0, src);
@@ -232,7 +246,15 @@ TEST(invalidate_race)
 	atomic_store(&stop, 0);
 	ASSERT_EQ(0, pthread_create(&t, NULL, dirty, NULL));
 
-	for (round = 0; round < ROUNDS / 2; round++) {
+	/*
+	 * The page stays dirty only when the thread writes it inside the page
+	 * cache's own invalidation, a window of a few instructions: after the
+	 * first ROUNDS / 2, go on until that happened, for at most
+	 * BUSY_SECONDS (a copy of whole chunks is a few microseconds, so what
+	 * catches the window is the number of rounds, not their length).
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (round = 0; round < ROUNDS / 2 || (!busy && !expired(&t0, BUSY_SECONDS)); round++) {
 		struct odx_dsm_args args = {
 			.input = (uintptr_t)in,
 			.output = (uintptr_t)&out,
@@ -257,7 +279,7 @@ TEST(invalidate_race)
 	atomic_store(&stop, 1);
 	pthread_join(t, NULL);
 	TH_LOG("%d rounds reported EBUSY, %d plain success", busy, ok);
-	/* The writer dirtied the page during every copy: at least once it stayed. */
+	/* The writer dirtied the page all along: at least once it stayed dirty. */
 	EXPECT_LT(0, busy);
 	munmap(page_at, PAGE);
 	/* The rest of the destination is the copy. */
