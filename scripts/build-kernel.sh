@@ -3,11 +3,15 @@
 # scripts/debug-kernel.config merged onto x86_64 tinyconfig. The result lives in the
 # cache, keyed by the source package version and the fragment; a second call is instant.
 # Prints the kernel build directory (usable as KDIR; bzImage at arch/x86/boot/bzImage).
+#   scripts/build-kernel.sh [--extract]   --extract: only unpack the source (what
+#                                         checkpatch needs) and print its directory
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+extract=0
+[ "${1:-}" = --extract ] && extract=1
 out=$(odx_debug_kernel_dir)
-if [ -f "$out/.odx-done" ]; then
+if [ $extract = 0 ] && [ -f "$out/.odx-done" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -16,7 +20,7 @@ fi
 mkdir -p "$ODX_CACHE"
 exec 9>"$ODX_CACHE/kernel-build.lock"
 flock 9
-if [ -f "$out/.odx-done" ]; then
+if [ $extract = 0 ] && [ -f "$out/.odx-done" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -32,6 +36,10 @@ if [ ! -f "$src/.odx-extracted" ]; then
 	mkdir -p "$src"
 	tar -xf "$tarball" -C "$src" --strip-components=1
 	touch "$src/.odx-extracted"
+fi
+if [ $extract = 1 ]; then
+	echo "$src"
+	exit 0
 fi
 
 odx_log "building the debug kernel in $out (about 10-20 minutes on 2 cores)"

@@ -8,9 +8,9 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$ODX_TOP"
 
+# The unpacked kernel source (for checkpatch.pl), without building the kernel.
 src=$ODX_CACHE/src-$(odx_pkg_version "$ODX_SRC_PKG")
-[ -d "$src/scripts" ] || src=$(dirname "$(readlink -f "$(odx_kdir debug)/source")")
-[ -f "$src/scripts/checkpatch.pl" ] || { "$ODX_TOP/scripts/build-kernel.sh" >/dev/null; }
+[ -f "$src/.odx-extracted" ] || src=$("$ODX_TOP/scripts/build-kernel.sh" --extract)
 
 case "${1:-}" in
 checkpatch)

@@ -224,6 +224,9 @@ step_stock() {
 kernel_pid=
 if { has_step build || has_step kunit || has_step runner || has_step guest; } &&
    [ ! -f "$(odx_debug_kernel_dir)/.odx-done" ]; then
+	# Unpacked first, in the foreground: checkpatch (the style step) reads
+	# the source, and must not find it half written or wait for the build.
+	scripts/build-kernel.sh --extract >/dev/null
 	echo "# building the debug kernel in the background (build/kernel-build.out)"
 	nice -n 19 scripts/build-kernel.sh >build/kernel-build.out 2>&1 &
 	kernel_pid=$!
