@@ -103,6 +103,11 @@ if lio_fio[0][3] or lio_odx:
 
 big64, big1g = rounds("big_copy_64"), rounds("big_copy_1024")
 ph_new, ph_old = rounds("phases_new"), rounds("phases_old")
+# Per-round ratios: 1 GiB copy / 64 MiB copy; page store / chunks (mint + release).
+big = spread([(b[0], a[0]) for a, b in zip(big64, big1g)]) \
+    if big64 and len(big64) == len(big1g) else None
+mint = spread([(o[0] + o[2], w[0] + w[2]) for w, o in zip(ph_new, ph_old)]) \
+    if ph_new and len(ph_new) == len(ph_old) else None
 if big64 or ph_new or "cow" in v:
     md += ["", "## Chunks: a copy's cost by its ranges", "",
            "Whole 2 MiB chunks are shared by one count and one map update. Subject and",
@@ -114,13 +119,13 @@ if big64 or ph_new or "cow" in v:
            "in place (the same page, right after), %d of each." % g("cow_reps"), "",
            "| test | subject (median) | baseline (median) | ratio, median | ratio, min-max | rounds |",
            "|---|---|---|---|---|---|"]
-    if big64 and len(big64) == len(big1g):
-        med, lo, hi, n = spread([(b[0], a[0]) for a, b in zip(big64, big1g)])
+    if big:
+        med, lo, hi, n = big
         md.append("| 1 GiB shared copy (ms) vs 64 MiB | %.2f (1 GiB) | %.2f (64 MiB) | 1 GiB/64 MiB %.2fx | %.2f-%.2fx | %d |"
                   % (1000 * statistics.median(b[0] for b in big1g),
                      1000 * statistics.median(a[0] for a in big64), med, lo, hi, n))
-    if ph_new and len(ph_new) == len(ph_old):
-        med, lo, hi, n = spread([(o[0] + o[2], w[0] + w[2]) for w, o in zip(ph_new, ph_old)])
+    if mint:
+        med, lo, hi, n = mint
         md.append("| 256 MiB mint + release (ms) | %.3f (chunks) | %.3f (pages) | faster %.1fx | %.1f-%.1fx | %d |"
                   % (1000 * statistics.median(w[0] + w[2] for w in ph_new),
                      1000 * statistics.median(o[0] + o[2] for o in ph_old), med, lo, hi, n))
@@ -143,12 +148,11 @@ if ntoks:
 if 256 in sizes:
     t.append(("256 MiB shared copy >= 50x share_pages off", g("copy_byte_256") / g("copy_shared_256") >= 50))
     t.append(("256 MiB shared copy >= 100x O_DIRECT", g("copy_direct_256") / g("copy_shared_256") >= 100))
-if big64 and len(big64) == len(big1g):
-    t.append(("1 GiB shared copy within 4x of 64 MiB (median of rounds)",
-              spread([(b[0], a[0]) for a, b in zip(big64, big1g)])[0] <= 4))
-if ph_new and len(ph_new) == len(ph_old):
+if big:
+    t.append(("1 GiB shared copy within 4x of 64 MiB (median of rounds)", big[0] <= 4))
+if mint:
     t.append(("256 MiB mint + release >= 20x faster than the page store (median of rounds)",
-              spread([(o[0] + o[2], w[0] + w[2]) for w, o in zip(ph_new, ph_old)])[0] >= 20))
+              mint[0] >= 20))
 if "cow" in v:
     # Like with like: the machine's stalls (TCG) hit plain writes too, so the
     # worst split is held against the worst plain write, and p99 against p99.

@@ -11,6 +11,17 @@ B=$ODX_TOP/build/tools/odxbench
 raw=$ODX_VM_OUT/bench.raw
 : > "$raw"
 rec() { echo "$*" | tee -a "$raw"; }
+# Wait up to 5 s for block devices (a module just loaded makes them).
+wait_devs() {	# wait_devs NAME...
+	local i d
+	for i in $(seq 50); do
+		for d in "$@"; do [ -b "/dev/$d" ] || break; done
+		[ -b "/dev/$d" ] && return 0
+		sleep 0.1
+	done
+	echo "bench: /dev/$d did not appear" >&2
+	return 1
+}
 
 fio_iops() {	# fio_iops DEV RW BS [SECONDS]
 	fio --name=b --filename="$1" --direct=1 --rw="$2" --bs="$3" --size=128M \
@@ -57,7 +68,7 @@ lio_bench() {
 	local i d rw so1 so2 rd disks t r n=$((64 * mib / 512)) sh0
 	lio_modules
 	insmod "$ODX_BUILD/odx.ko" nr_devices=2 size_mb=128
-	for i in $(seq 50); do [ -b /dev/odx1 ] && break; sleep 0.1; done
+	wait_devs odx1
 	# ddpt 0.97 writes its range descriptors one byte early.
 	echo 1 > /sys/block/odx0/odx/ddpt_quirk
 	echo 1 > /sys/block/odx1/odx/ddpt_quirk
@@ -129,7 +140,7 @@ lio_bench() {
 chunk_bench() {
 	local r which ko
 	insmod "$ODX_BUILD/odx.ko" nr_devices=1 size_mb=2048
-	for i in $(seq 50); do [ -b /dev/odx0 ] && break; sleep 0.1; done
+	wait_devs odx0
 	dd if=/dev/urandom of=/dev/odx0 bs=1M count=1024 oflag=direct status=none
 	for r in 1 2 3; do
 		rec "big_copy_64_$r $($B copy /dev/odx0 0 $((1024 * mib)) $((64 * mib)) offload $reps)"
@@ -146,7 +157,7 @@ chunk_bench() {
 			ko=$ODX_BUILD/odx.ko
 			[ $which = new ] || ko=$ODX_BENCH_OLD
 			insmod "$ko" nr_devices=1 size_mb=512
-			for i in $(seq 50); do [ -b /dev/odx0 ] && break; sleep 0.1; done
+			wait_devs odx0
 			dd if=/dev/urandom of=/dev/odx0 bs=1M count=256 oflag=direct status=none
 			rec "phases_${which}_$r $($B phases /dev/odx0 0 $((256 * mib)) $((256 * mib)) $reps)"
 			rmmod odx
@@ -159,7 +170,7 @@ if [ $lio_only = 1 ]; then
 fi
 
 insmod "$ODX_BUILD/odx.ko" nr_devices=1 size_mb=1024 max_tokens=200000
-for i in $(seq 50); do [ -b /dev/odx0 ] && break; sleep 0.1; done
+wait_devs odx0
 share=/sys/block/odx0/odx/share_pages
 
 # --- copies: offload (shared pages, byte copy) against O_DIRECT and dd ------------
@@ -194,7 +205,7 @@ done
 # --- memory: N copies of one source -------------------------------------------------
 rmmod odx
 insmod "$ODX_BUILD/odx.ko" nr_devices=1 size_mb=1024
-for i in $(seq 50); do [ -b /dev/odx0 ] && break; sleep 0.1; done
+wait_devs odx0
 dd if=/dev/urandom of=/dev/odx0 bs=1M count=$csize oflag=direct status=none
 memfree() { sync; echo 3 > /proc/sys/vm/drop_caches; awk '/^MemFree/ { print $2 }' /proc/meminfo; }
 for mode in Y N; do
@@ -216,7 +227,7 @@ rmmod odx
 # --- fio: odx against brd -----------------------------------------------------------
 modprobe -d "$ODX_MODROOT" brd rd_nr=1 rd_size=$((256 * 1024)) max_part=0
 insmod "$ODX_BUILD/odx.ko" nr_devices=1 size_mb=256
-for i in $(seq 50); do [ -b /dev/odx0 ] && [ -b /dev/ram0 ] && break; sleep 0.1; done
+wait_devs odx0 ram0
 for d in odx0 ram0; do
 	dd if=/dev/zero of=/dev/$d bs=1M count=128 oflag=direct status=none
 	dd if=/dev/urandom of=/dev/$d bs=1M count=128 oflag=direct status=none
