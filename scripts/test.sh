@@ -7,6 +7,15 @@
 # last line is "N passed, N failed".
 #
 #   scripts/test.sh [STEP...]   steps: build style host deb kunit runner demo bench guest stock
+#
+# Given no steps it runs them all in two lanes, one per core (ODX_TEST_LANES=1: one
+# lane, in the order above; with steps, one lane unless ODX_TEST_LANES=2): the guests are mostly one busy thread, so two of them,
+# or one and the debug kernel's build, share the machine well. The stock lane runs
+# the steps that need no debug kernel; the debug lane builds the kernel when the
+# cache has none, then the debug module, KUnit and the runner's checks. Then each
+# lane takes the next guest run nobody has taken: the two halves of the debug
+# guest suites and the two stock kernels'. Each run's output is printed whole when
+# it ends ("# step NAME: N s").
 set -uo pipefail
 # Parsed whole before it runs ({ ... }), so editing this file cannot break a run.
 {
@@ -14,7 +23,11 @@ set -uo pipefail
 cd "$ODX_TOP"
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build style host deb kunit runner demo bench guest stock)
+lanes=${ODX_TEST_LANES:-1}
+if [ ${#steps[@]} = 0 ]; then
+	steps=(build style host deb kunit runner demo bench guest stock)
+	lanes=${ODX_TEST_LANES:-2}
+fi
 log=$ODX_TOP/build/test.log
 mkdir -p build
 : > "$log"
@@ -207,46 +220,153 @@ step_bench() {
 step_guest() {
 	run_vm guest:debug guest --kernel debug --timeout 2400 -- tests/run-guest.sh
 }
+# The debug guest suites in two guests (the lanes' way; tests/run-guest.sh SUITE...).
+guest_half() {	# guest_half SUITE...
+	run_vm "guest:debug ($*)" guest --kernel debug --timeout 2400 -- tests/run-guest.sh "$@"
+}
+guest_1() { guest_half block token hardening; }
+guest_2() { guest_half scsi lio; }
+stock_one() {	# stock_one KERNEL
+	local dkms=
+	# The token suite runs on the DKMS-built module where the deb step made one.
+	[ -f "build/dkms/$1/odx.ko" ] && has_step deb && dkms=$ODX_TOP/build/dkms/$1
+	run_vm "stock:$1" "$1" --kernel "$1" --timeout 1500 -- \
+		env ODX_DKMS_BUILD="$dkms" tests/run-guest.sh --stock
+}
 step_stock() {
-	for k in debian-6.1 debian-6.12; do
-		# The token suite runs on the DKMS-built module where the deb step made one.
-		dkms=
-		[ -f "build/dkms/$k/odx.ko" ] && has_step deb && dkms=$ODX_TOP/build/dkms/$k
-		run_vm "stock:$k" "$k" --kernel "$k" --timeout 1500 -- \
-			env ODX_DKMS_BUILD="$dkms" tests/run-guest.sh --stock
-	done
+	stock_one debian-6.1
+	stock_one debian-6.12
 }
 
-# The debug kernel takes 15-20 minutes to build on a fresh machine (then it is
-# cached). It builds in the background, at the lowest priority, while the steps
-# that do not need it run: their guests are single-threaded shell for the most
-# part and leave a core idle. The debug kernel's steps run last.
-kernel_pid=
+kernel_needed=0
 if { has_step build || has_step kunit || has_step runner || has_step guest; } &&
    [ ! -f "$(odx_debug_kernel_dir)/.odx-done" ]; then
+	kernel_needed=1
 	# Unpacked first, in the foreground: checkpatch (the style step) reads
 	# the source, and must not find it half written or wait for the build.
 	scripts/build-kernel.sh --extract >/dev/null
-	echo "# building the debug kernel in the background (build/kernel-build.out)"
-	nice -n 19 scripts/build-kernel.sh >build/kernel-build.out 2>&1 &
-	kernel_pid=$!
 fi
-step build step_build_stock
-step style step_style
-step host step_host
-step deb step_deb
-step demo step_demo
-step bench step_bench
-step stock step_stock
-if [ -n "$kernel_pid" ]; then
-	t0=$SECONDS
-	wait "$kernel_pid" || { tail -n 40 build/kernel-build.out | sed 's/^/# /'; }
-	echo "# waited $((SECONDS - t0)) s for the debug kernel"
+
+if [ "$lanes" = 1 ]; then
+	# The debug kernel takes 10-20 minutes to build on a fresh machine (then it
+	# is cached): in the background, at the lowest priority, while the steps
+	# that do not need it run. The debug kernel's steps run last.
+	kernel_pid=
+	if [ "$kernel_needed" = 1 ]; then
+		echo "# building the debug kernel in the background (build/kernel-build.out)"
+		nice -n 19 scripts/build-kernel.sh >build/kernel-build.out 2>&1 &
+		kernel_pid=$!
+	fi
+	step build step_build_stock
+	step style step_style
+	step host step_host
+	step deb step_deb
+	step demo step_demo
+	step bench step_bench
+	step stock step_stock
+	if [ -n "$kernel_pid" ]; then
+		t0=$SECONDS
+		wait "$kernel_pid" || { tail -n 40 build/kernel-build.out | sed 's/^/# /'; }
+		echo "# waited $((SECONDS - t0)) s for the debug kernel"
+	fi
+	step build step_build_debug
+	step kunit step_kunit
+	step runner step_runner
+	step guest step_guest
+else
+	# Two lanes. A job runs in a lane with its output in $lanes_dir/NAME.out,
+	# printed whole when it ends; its counts go to NAME.counts (read below).
+	# Guest runs are taken from a queue (mkdir claims them), each once, when
+	# what they need (NAME.counts of other jobs) has finished.
+	lanes_dir=$ODX_TOP/build/lanes
+	rm -rf "$lanes_dir"
+	mkdir -p "$lanes_dir"
+
+	job() {	# job NAME FUNCTION [ARG...]
+		local name=$1 t0=$SECONDS
+		shift
+		passed=0 failed=0 skipped=0 rel_cases='' rel_stress='' rel_faults=''
+		"$@" >"$lanes_dir/$name.out" 2>&1
+		echo "# step $name: $((SECONDS - t0)) s" >>"$lanes_dir/$name.out"
+		printf 'passed=%d failed=%d skipped=%d rel_cases=%q rel_stress=%q rel_faults=%q\n' \
+			"$passed" "$failed" "$skipped" "$rel_cases" "$rel_stress" "$rel_faults" \
+			>"$lanes_dir/$name.counts"
+		flock "$lanes_dir/print.lock" cat "$lanes_dir/$name.out"
+	}
+	# after JOB...: wait until every JOB that runs has ended (or its lane has).
+	after() {
+		local j
+		for j in "$@"; do
+			while [ -e "$lanes_dir/want-$j" ] && [ ! -e "$lanes_dir/$j.counts" ] &&
+			      [ ! -e "$lanes_dir/ended-$(cat "$lanes_dir/want-$j")" ]; do
+				sleep 2
+			done
+		done
+	}
+	want() {	# want LANE JOB...: JOB runs, in LANE (queue: either)
+		local lane=$1 j
+		shift
+		for j in "$@"; do echo "$lane" >"$lanes_dir/want-$j"; done
+	}
+	kernel_job() {
+		echo "# building the debug kernel (build/kernel-build.out)"
+		scripts/build-kernel.sh >build/kernel-build.out 2>&1 ||
+			tail -n 40 build/kernel-build.out | sed 's/^/# /'
+	}
+	# queue JOB...: take and run, in this order, each guest run no lane took yet.
+	queue() {
+		local j
+		for j in "$@"; do
+			[ -e "$lanes_dir/want-$j" ] || continue
+			mkdir "$lanes_dir/claim-$j" 2>/dev/null || continue
+			case "$j" in
+			guest-*) after build build-debug kunit; job "$j" "guest_${j#guest-}" ;;
+			stock-*) after build deb; job "$j" stock_one "debian-${j#stock-}" ;;
+			esac
+		done
+	}
+
+	# Every job that will run is wanted before either lane starts.
+	has_step build && want stock build && want debug build-debug
+	for s in style host deb demo bench; do has_step "$s" && want stock "$s"; done
+	for s in kunit runner; do has_step "$s" && want debug "$s"; done
+	has_step guest && want queue guest-1 guest-2
+	has_step stock && want queue stock-6.1 stock-6.12
+	[ "$kernel_needed" = 1 ] && want debug kernel
+
+	(
+		trap ': >"$lanes_dir/ended-stock"' EXIT
+		has_step build && job build step_build_stock
+		for s in style host deb demo bench; do has_step "$s" && job "$s" "step_$s"; done
+		queue stock-6.1 stock-6.12 guest-2 guest-1
+	) &
+	stock_lane=$!
+	(
+		trap ': >"$lanes_dir/ended-debug"' EXIT
+		[ "$kernel_needed" = 1 ] && job kernel kernel_job
+		has_step build && job build-debug step_build_debug
+		after build
+		for s in kunit runner; do has_step "$s" && job "$s" "step_$s"; done
+		queue guest-1 guest-2 stock-6.12 stock-6.1
+	) &
+	debug_lane=$!
+	wait "$stock_lane" "$debug_lane"
+	for f in "$lanes_dir"/*.counts; do
+		[ -e "$f" ] || continue
+		passed=$((passed + $(. "$f" && echo "$passed")))
+		failed=$((failed + $(. "$f" && echo "$failed")))
+		skipped=$((skipped + $(. "$f" && echo "$skipped")))
+		for v in rel_cases rel_stress rel_faults; do
+			x=$(. "$f" && echo "${!v}")
+			[ -z "$x" ] || printf -v "$v" '%s' "$x"
+		done
+	done
+	# A lane that died leaves jobs it owned without counts.
+	for w in "$lanes_dir"/want-*; do
+		j=${w##*/want-}
+		[ -e "$lanes_dir/$j.counts" ] || result FAIL "$j (did not run to its end)"
+	done
 fi
-step build step_build_debug
-step kunit step_kunit
-step runner step_runner
-step guest step_guest
 
 if [ -f build/fuzz.log ]; then
 	rel_fuzz=$(sed -n 's/.*stat::number_of_executed_units: *//p' build/fuzz.log | tail -n 1)

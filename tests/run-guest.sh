@@ -2,16 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the guest (scripts/odx-vm): the guest suites, each a KTAP
 # subtest (indented four spaces, "# Subtest: NAME") of one KTAP document.
-#   tests/run-guest.sh           debug kernel: block device, token copy, SCSI, hardening
-#   tests/run-guest.sh --stock   stock kernels: a block device subset, token copy
-#                                (on $ODX_DKMS_BUILD/odx.ko when set), odxctl
-#                                (not on 6.1), SCSI, LIO
+#   tests/run-guest.sh [SUITE...]          debug kernel: block device, token copy,
+#                                          SCSI, LIO, hardening
+#   tests/run-guest.sh --stock [SUITE...]  stock kernels: a block device subset, token
+#                                          copy (on $ODX_DKMS_BUILD/odx.ko when set),
+#                                          odxctl (not on 6.1), SCSI, LIO
+# SUITE names pick some of them (make test runs the debug ones in two guests).
 # A suite's line says whether it passed as a whole: exit 0, its plan kept.
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 suites=()	# NAME:COMMAND (eval'd)
-case "${1:-}" in
---stock)
+stock=0
+[ "${1:-}" = --stock ] && { stock=1; shift; }
+case $stock in
+1)
 	suites+=("block:\"\$top/tests/guest/run.sh\" rw-buffered rw-direct fio-verify create-remove")
 	if [ -n "${ODX_DKMS_BUILD:-}" ]; then
 		# The module as DKMS built it from the odx-dkms package (make test's deb step).
@@ -36,6 +40,16 @@ case "${1:-}" in
 	suites+=("hardening:\"\$top/tests/hardening/run.sh\"")
 	;;
 esac
+if [ $# -gt 0 ]; then
+	all=("${suites[@]}")
+	suites=()
+	for want in "$@"; do
+		for s in "${all[@]}"; do
+			case ${s%%:*} in "$want"|"$want"-*) suites+=("$s") ;; esac
+		done
+	done
+	[ ${#suites[@]} = $# ] || { echo "run-guest.sh: no such suite among: ${all[*]%%:*}" >&2; exit 2; }
+fi
 
 echo "KTAP version 1"
 echo "1..${#suites[@]}"
