@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # odx's whole test suite: `make test` runs this. It sets the machine up, builds the
-# module for every kernel, checks style, runs the stock Debian kernels' guest suites,
-# then the KUnit suites and the guest tests on the debug kernel (built meanwhile in
-# the background on a fresh machine), and proves the runner catches kernel splats.
-# Every check prints PASS or FAIL, every step its time ("# step NAME: N s"); the
-# last line is "N passed, N failed".
+# module for every kernel, checks style, packages, runs the stock Debian kernels'
+# guest suites, the KUnit suites and the guest tests on the debug kernel (built
+# first on a fresh machine), and proves the runner catches kernel splats. Every
+# check prints PASS or FAIL, every step its time ("# step NAME: N s"); the last
+# line is "N passed, N failed".
 #
 #   scripts/test.sh [STEP...]   steps: build style host deb kunit runner demo bench guest stock
 #
-# Given no steps it runs them all in two lanes, one per core (ODX_TEST_LANES=1: one
-# lane, in the order above; with steps, one lane unless ODX_TEST_LANES=2): the guests are mostly one busy thread, so two of them,
-# or one and the debug kernel's build, share the machine well. The stock lane runs
-# the steps that need no debug kernel; the debug lane builds the kernel when the
-# cache has none, then the debug module, KUnit and the runner's checks. Then each
-# lane takes the next guest run nobody has taken: the two halves of the debug
-# guest suites and the two stock kernels'. Each run's output is printed whole when
-# it ends ("# step NAME: N s").
+# Given no steps it runs them all in two lanes, one per core: a guest is mostly one
+# busy thread, so two guests, or a guest and the debug kernel's build, share the
+# machine well. The stock lane runs the steps that need no debug kernel (build,
+# style, host, deb, demo, bench); the debug lane builds the kernel when the cache
+# has none, then the debug module, KUnit and the runner's checks. Then each lane
+# takes the next guest run no lane took yet: the debug guest suites in two guests,
+# and the two stock kernels'. Each run's output is printed whole when it ends.
+# ODX_TEST_LANES=1 runs one step after another (the stock kernels' steps first,
+# the debug kernel building beside them at nice 19); given steps, that is the
+# default and ODX_TEST_LANES=2 runs those in lanes.
 set -uo pipefail
 # Parsed whole before it runs ({ ... }), so editing this file cannot break a run.
 {

@@ -6,7 +6,7 @@
 #                                          SCSI, LIO, hardening
 #   tests/run-guest.sh --stock [SUITE...]  stock kernels: a block device subset, token
 #                                          copy (on $ODX_DKMS_BUILD/odx.ko when set),
-#                                          odxctl (not on 6.1), SCSI, LIO
+#                                          odxctl (6.12), SCSI (6.1), LIO
 # SUITE names pick some of them (make test runs the debug ones in two guests).
 # A suite's line says whether it passed as a whole: exit 0, its plan kept.
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,13 +23,14 @@ case $stock in
 	else
 		suites+=("token:\"\$top/tests/token/run.sh\"")
 	fi
-	# odxctl is user space over the ioctls and configfs that the token, scsi
-	# and lio suites test on every kernel: it runs on the newest one (3.5 min).
+	# odxctl is user space over the ioctls and configfs that the token and
+	# lio suites test on every kernel: it runs on the newest one (3.5 min).
+	# The SCSI front (SG_IO on /dev/odxN, odx's own code) runs on 6.1: the
+	# debug kernel is the same 6.12 source as stock 6.12, with KASAN (5 min).
 	case $(uname -r) in
-	6.1.*) ;;
+	6.1.*) suites+=("scsi:\"\$top/tests/scsi/run.sh\"") ;;
 	*) suites+=("odxctl:\"\$top/tests/odxctl/run.sh\"") ;;
 	esac
-	suites+=("scsi:\"\$top/tests/scsi/run.sh\"")
 	suites+=("lio:\"\$top/tests/lio/run.sh\"")
 	;;
 *)
