@@ -8,9 +8,9 @@
 #
 #   scripts/test.sh [STEP...]   steps: build style host deb kunit runner demo bench guest stock
 #
-# Given no steps it runs them all in two lanes, one per core: a guest is mostly one
-# busy thread, so two guests, or a guest and the debug kernel's build, share the
-# machine well. The stock lane runs the steps that need no debug kernel (build,
+# Given no steps it runs them all in two lanes, one per core: a TCG guest keeps 1.2
+# to 1.4 of the two cores busy, so one guest alone leaves part of the machine idle,
+# and two side by side (or one and the debug kernel's build) use all of it. The stock lane runs the steps that need no debug kernel (build,
 # style, host, deb, demo, bench); the debug lane builds the kernel when the cache
 # has none, then the debug module, KUnit and the runner's checks. Then each lane
 # takes the next guest run no lane took yet: the debug guest suites in two guests,
