@@ -290,9 +290,12 @@ else
 		passed=0 failed=0 skipped=0 rel_cases='' rel_stress='' rel_faults=''
 		"$@" >"$lanes_dir/$name.out" 2>&1
 		echo "# step $name: $((SECONDS - t0)) s" >>"$lanes_dir/$name.out"
-		printf 'passed=%d failed=%d skipped=%d rel_cases=%q rel_stress=%q rel_faults=%q\n' \
-			"$passed" "$failed" "$skipped" "$rel_cases" "$rel_stress" "$rel_faults" \
-			>"$lanes_dir/$name.counts"
+		{
+			echo "job_passed=$passed job_failed=$failed job_skipped=$skipped"
+			for v in rel_cases rel_stress rel_faults; do
+				[ -z "${!v}" ] || printf '%s=%q\n' "$v" "${!v}"
+			done
+		} >"$lanes_dir/$name.counts"
 		flock "$lanes_dir/print.lock" cat "$lanes_dir/$name.out"
 	}
 	# after JOB...: wait until every JOB that runs has ended (or its lane has).
@@ -353,15 +356,13 @@ else
 	) &
 	debug_lane=$!
 	wait "$stock_lane" "$debug_lane"
+	# The jobs' counts, and the reliability numbers of those that have them.
 	for f in "$lanes_dir"/*.counts; do
 		[ -e "$f" ] || continue
-		passed=$((passed + $(. "$f" && echo "$passed")))
-		failed=$((failed + $(. "$f" && echo "$failed")))
-		skipped=$((skipped + $(. "$f" && echo "$skipped")))
-		for v in rel_cases rel_stress rel_faults; do
-			x=$(. "$f" && echo "${!v}")
-			[ -z "$x" ] || printf -v "$v" '%s' "$x"
-		done
+		. "$f"
+		passed=$((passed + job_passed))
+		failed=$((failed + job_failed))
+		skipped=$((skipped + job_skipped))
 	done
 	# A lane that died leaves jobs it owned without counts.
 	for w in "$lanes_dir"/want-*; do
