@@ -17,9 +17,14 @@ if [ ! -f "$out/.odx-done" ]; then
 	odx_log "fetching $pkg"
 	rm -rf "$out"
 	mkdir -p "$out/deb"
-	(cd "$out/deb" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
-		(apt-get update -qq && cd "$out/deb" && apt-get download -q "$pkg" >/dev/null) ||
-		odx_die "cannot download $pkg"
+	# The signed image can lag a day or more behind the source and headers
+	# of the same version in Debian's security archive (seen: 6.12.118):
+	# then its -unsigned twin, the same kernel and modules without the
+	# Secure Boot signature, which a QEMU guest does not check.
+	fetch() { (cd "$out/deb" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
+		  (cd "$out/deb" && apt-get download -q "$pkg-unsigned" >/dev/null 2>&1); }
+	fetch || { apt-get update -qq && fetch; } ||
+		odx_die "cannot download $pkg or $pkg-unsigned"
 	dpkg-deb -x "$out"/deb/*.deb "$out/root"
 	cp "$out"/root/boot/vmlinuz-* "$out/vmlinuz"
 	# The package leaves modules.dep to depmod at install time.
