@@ -5,8 +5,9 @@
 #   tests/run-guest.sh [SUITE...]          debug kernel: block device, token copy,
 #                                          SCSI, LIO, hardening
 #   tests/run-guest.sh --stock [SUITE...]  stock kernels: a block device subset, token
-#                                          copy (on $ODX_DKMS_BUILD/odx.ko when set),
-#                                          odxctl (6.12), SCSI (6.1), LIO
+#                                          copy and LIO (both on the modules in
+#                                          $ODX_DKMS_BUILD when set), odxctl (6.12),
+#                                          SCSI (6.1)
 # SUITE names pick some of them (make test runs the debug ones in two guests).
 # A suite's line says whether it passed as a whole: exit 0, its plan kept.
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +32,12 @@ case $stock in
 	6.1.*) suites+=("scsi:\"\$top/tests/scsi/run.sh\"") ;;
 	*) suites+=("odxctl:\"\$top/tests/odxctl/run.sh\"") ;;
 	esac
-	suites+=("lio:\"\$top/tests/lio/run.sh\"")
+	if [ -n "${ODX_DKMS_BUILD:-}" ]; then
+		# odx.ko and odx_target.ko as DKMS built them, serving LUNs.
+		suites+=("lio-dkms:ODX_BUILD=\$ODX_DKMS_BUILD \"\$top/tests/lio/run.sh\"")
+	else
+		suites+=("lio:\"\$top/tests/lio/run.sh\"")
+	fi
 	;;
 *)
 	suites+=("block:\"\$top/tests/guest/run.sh\"")
