@@ -219,7 +219,7 @@ step_bench() {
 	# not any timing.
 	check "bench:short run takes the shared-page path (stock 6.12)" scripts/bench.sh --short
 }
-# A guest's hard timeout is a hang's net, not a schedule: about twice what
+# A guest's hard timeout is a hang's net, not a schedule: well over what
 # the run takes beside another guest (CI's machine ran stock 6.12 past a
 # 1500 s one that was 7% over this machine's time).
 step_guest() {

@@ -21,7 +21,6 @@ cat >"$w/bin/apt-get" <<'EOF'
 [ "$1" = update ] && exit 0
 [ "$1" = download ] || exit 64
 pkg=${!#}
-echo "$pkg" >>"$W/asked"
 grep -qx "$pkg" "$W/have" || { echo "E: Can't select candidate version from package $pkg" >&2; exit 100; }
 d=$(mktemp -d)
 mkdir -p "$d/DEBIAN" "$d/boot" "$d/lib/modules/$ABI"
@@ -37,7 +36,7 @@ fail=0
 run() {	# run NAME HAVE... : fetch with the archive holding HAVE
 	local name=$1
 	shift
-	rm -rf "$w/cache" "$w/asked"
+	rm -rf "$w/cache"
 	printf '%s\n' "$@" >"$w/have"
 	out=$(PATH="$w/bin:$PATH" W=$w ABI=$abi ODX_CACHE=$w/cache \
 		"$top/scripts/stock-kernel.sh" debian-6.1 2>&1) && rc=0 || rc=$?
