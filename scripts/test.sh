@@ -238,8 +238,9 @@ stock_one() {	# stock_one KERNEL
 	[ -f "build/dkms/$1/odx.ko" ] && has_step deb && dkms=$ODX_TOP/build/dkms/$1
 	# One virtual CPU: beside another guest, two-CPU guests share two cores
 	# four ways and wait on each other (the odxctl suite beside the debug
-	# guest: 503 s wall and 483 s of QEMU's CPU with two, 219 s and 194 s
-	# with one). Concurrency is the debug guests' (two CPUs, lockdep, KASAN).
+	# guest, two interleaved pairs: 503 and 649 s wall, 483 and 617 s of
+	# QEMU's CPU with two; 219 and 221 s, 194 and 195 s with one).
+	# Concurrency is the debug guests' (two CPUs, lockdep, KASAN).
 	run_vm "stock:$1" "$1" --kernel "$1" --smp 1 --timeout 2700 -- \
 		env ODX_DKMS_BUILD="$dkms" tests/run-guest.sh --stock
 }
