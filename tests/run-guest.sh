@@ -8,7 +8,7 @@
 #                                          copy and LIO (both on the modules in
 #                                          $ODX_DKMS_BUILD when set), odxctl (6.12),
 #                                          SCSI (6.1)
-# SUITE names pick some of them (make test runs the debug ones in two guests).
+# SUITE names pick some of them (make test runs the debug ones in three guests).
 # A suite's line says whether it passed as a whole: exit 0, its plan kept.
 top=$(cd "$(dirname "$0")/.." && pwd)
 
