@@ -230,7 +230,7 @@ step_guest() {
 # SUITE...). The suites whose threads race each other on purpose (token,
 # hardening) get two virtual CPUs; the others one, as the stock guests do:
 # two two-CPU guests side by side took as long as one after the other
-# (today's fresh run: 1,841 and 1,669 s side by side, about 900 and 730
+# (a fresh run on 2026-12-02: 1,841 and 1,669 s side by side, about 900 and 730
 # alone), each waiting on a vCPU the other's held off the cores.
 guest_part() {	# guest_part SMP SUITE...
 	local smp=$1
