@@ -34,8 +34,11 @@
 #   t_sh NAME CMD...                  a case: CMD in this shell; 0 ok, 4 skip
 #                                     (after `skip REASON`), else not ok
 #   t_harness PROG [FILTER]           every kselftest-harness case of PROG
-#                                     (matching FILTER), one run of PROG each
-#   t_harness_only PROG NAME...       those cases of PROG, one run each
+#                                     (matching FILTER), in one run of PROG
+#   t_harness_only PROG NAME...       those cases of PROG, in one run of it
+#                                     (the harness forks a child per case and
+#                                     times it; a run of PROG per case would
+#                                     cost each case seconds on the debug kernel)
 #   t_batch TIMEOUT NAMES CMD...      the cases NAMES (a list), all reported by
 #                                     one run of CMD (KTAP "ok N [FIXTURE.]NAME"
 #                                     or "ok - NAME" lines); CMD gets
@@ -49,7 +52,13 @@
 # module (insmod with ARGS; rmmod, retried). A suite may redefine them, or
 # define check_after_load, which runs after every successful load.
 #
-# In the suites' shell cases: diag TEXT (a "# " line per line), skip REASON.
+# In the suites' shell cases: diag TEXT (a "# " line per line), skip REASON,
+# and, without starting a program (each costs up to a second on the debug
+# kernel under TCG, and a case may run dozens):
+#   lines_match [-i] REGEX FILE...    a line of FILE... matches REGEX (an
+#                                     extended regex: grep -Eq [-i]'s answer)
+#   run_timeout SECONDS CMD...        CMD, killed after SECONDS (137), without
+#                                     timeout(1) (CMD's stdin is /dev/null)
 #
 # Devices with settings of their own, made in configfs (the null_blk way), so
 # that a suite varies a per-device setting without reloading the module:
@@ -68,7 +77,6 @@ set -u -o pipefail
 # The kernel splat pattern, ODX_SPLAT: one definition, shared with scripts/odx-vm.
 # shellcheck source=splat.sh
 . "${BASH_SOURCE[0]%/*}/splat.sh"
-CHECK_CASE_TIMEOUT=${ODX_CASE_TIMEOUT:-600}
 # (List mode runs anywhere: the project is where this file is.)
 if [ "${ODX_CHECK_LIST:-}" = 1 ] && [ -z "${ODX_TOP:-}" ]; then
 	ODX_TOP=$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)
@@ -103,7 +111,7 @@ _c_add() {	# _c_add KIND NAME ARGS...
 }
 
 _c_selected() {	# _c_selected NAME: PATTERN allows it
-	[ -z "$CHECK_PATTERN" ] || printf '%s\n' "$1" | grep -Eq -- "$CHECK_PATTERN"
+	[ -z "$CHECK_PATTERN" ] || [[ $1 =~ $CHECK_PATTERN ]]
 }
 
 check_suite() {	# check_suite NAME [PATTERN]
@@ -201,25 +209,24 @@ harness_list() {	# harness_list PROG
 }
 
 t_harness() {	# t_harness PROG [FILTER]
-	local prog=$1 filter=${2:-.} n names
+	local prog=$1 filter=${2:-.} n names sel=()
 	if ! names=$(harness_list "$BIN/$prog") || [ -z "$names" ]; then
 		_c_add fail "$_c_prefix$prog" "$prog -l listed no cases: $names"
 		return
 	fi
 	for n in $names; do
-		printf '%s\n' "$n" | grep -Eq -- "$filter" || continue
-		_c_selected "$_c_prefix$n" || continue
-		_c_add harness "$_c_prefix$n" "$prog" "$n"
+		[[ $n =~ $filter ]] && sel+=("$n")
 	done
+	t_harness_only "$prog" "${sel[@]}"
 }
 
+# The run's time limit is a net under the harness's own per-case ones:
+# ODX_CASE_TIMEOUT (600) and a minute, for each case.
 t_harness_only() {	# t_harness_only PROG NAME...
-	local prog=$1 n
+	local prog=$1
 	shift
-	for n in "$@"; do
-		_c_selected "$_c_prefix$n" || continue
-		_c_add harness "$_c_prefix$n" "$prog" "$n"
-	done
+	[ $# -gt 0 ] || return 0
+	t_batch $(( (${ODX_CASE_TIMEOUT:-600} + 60) * $# )) "$*" _c_harness_selected "$prog"
 }
 
 t_batch() {	# t_batch TIMEOUT NAMES CMD...
@@ -476,7 +483,7 @@ _c_klog_take() {
 }
 
 # COMMAND under a time limit, without timeout(1): 137 when it was killed.
-_c_timeout() {	# _c_timeout SECONDS CMD...
+run_timeout() {	# run_timeout SECONDS CMD...
 	local tmo=$1 pid w rc
 	shift
 	"$@" &
@@ -487,6 +494,27 @@ _c_timeout() {	# _c_timeout SECONDS CMD...
 	rc=$?
 	kill "$w" 2>/dev/null
 	wait "$w" 2>/dev/null
+	return "$rc"
+}
+
+lines_match() {	# lines_match [-i] REGEX FILE...
+	local re line f rc=1 nocase=0
+	if [ "$1" = -i ]; then
+		shift
+		shopt -q nocasematch || nocase=1
+	fi
+	re=$1
+	shift
+	[ "$nocase" = 0 ] || shopt -s nocasematch
+	for f in "$@"; do
+		while IFS= read -r line || [ -n "$line" ]; do
+			if [[ $line =~ $re ]]; then
+				rc=0
+				break 2
+			fi
+		done <"$f"
+	done
+	[ "$nocase" = 0 ] || shopt -u nocasematch
 	return "$rc"
 }
 
@@ -547,7 +575,7 @@ _c_run_prog() {	# _c_run_prog TIMEOUT CMD...
 	# substitution, may be missing in the guest), so that each verdict takes
 	# the kernel log up to it (_c_klog_v[NAME]).
 	shopt -s lastpipe
-	{ _c_timeout "$tmo" "$@" 2>&1; echo "__rc=$?"; } |
+	{ run_timeout "$tmo" "$@" 2>&1; echo "__rc=$?"; } |
 	while IFS= read -r line; do
 		v=
 		case "$line" in
@@ -584,23 +612,6 @@ _c_verdict() {	# _c_verdict NAME: _v, its "0|1|4 [reason]" from the last run, or
 			return
 		fi
 	done <"$CHECK_W/verdicts"
-}
-
-_c_run_harness() {	# _c_run_harness NAME PROG CASE
-	local name=$1 prog=$2 c=$3 v rc reason=
-	_c_run_prog "$((CHECK_CASE_TIMEOUT + 60))" "$BIN/$prog" -t "$c"
-	_c_verdict "$c"
-	v=$_v
-	rc=${v%% *}
-	if [ -z "$v" ]; then
-		diag "$prog $c: no verdict (exit $_c_prog_rc)"
-		rc=1
-	elif [ "$rc" = 0 ] && [ "$_c_prog_rc" != 0 ]; then
-		diag "$prog $c: said ok but exited with $_c_prog_rc"
-		rc=1
-	fi
-	[ "$rc" = 4 ] && reason=${v#4 }
-	_c_finish "$name" "$rc" "$reason" "$c"
 }
 
 # A batch runs once, at its first case; its other cases take their verdicts.
@@ -659,6 +670,16 @@ _c_run_sh() {	# _c_run_sh NAME CMD...
 	_c_finish "$name" "$rc" "$CHECK_SKIP_REASON"
 }
 
+# Processes created since boot (/proc/stat), in $_c_nproc: the cost of a
+# case under the debug kernel is mostly the programs it starts.
+_c_procs() {
+	local k v
+	_c_nproc=0
+	while read -r k v _; do
+		[ "$k" = processes ] && { _c_nproc=$v; return 0; }
+	done </proc/stat
+}
+
 # The suite's last two cases.
 _c_end_cases() {
 	local kml=/sys/kernel/debug/kmemleak
@@ -691,7 +712,7 @@ _c_end_cases() {
 }
 
 check_run() {
-	local i kind name start=$SECONDS t0
+	local i kind name start=$SECONDS t0 p0 pstart
 	if [ "${ODX_CHECK_LIST:-}" = 1 ]; then
 		for i in "${!_c_kind[@]}"; do
 			[ "${_c_kind[$i]}" = "do" ] || echo "${_c_name[$i]}"
@@ -714,12 +735,16 @@ check_run() {
 	[ -w "$kml" ] && { echo scan >"$kml"; echo clear >"$kml"; } 2>/dev/null
 	_c_klog_start
 	: >"$CHECK_W/klog"
+	_c_procs
+	pstart=$_c_nproc
 	for _c_i in "${!_c_kind[@]}"; do
 		i=$_c_i
 		kind=${_c_kind[$i]}
 		name=${_c_name[$i]}
 		eval "set -- ${_c_args[$i]}"
 		t0=$SECONDS
+		_c_procs
+		p0=$_c_nproc
 		case "$kind" in
 		do) "$@"; continue ;;
 		load)
@@ -763,14 +788,16 @@ check_run() {
 		fi
 		case "$kind" in
 		sh) _c_run_sh "$name" "$@" ;;
-		harness) _c_run_harness "$name" "$@" ;;
 		batch) _c_run_batch "$name" "$@" ;;
 		esac
-		[ $((SECONDS - t0)) -lt 5 ] || diag "$name: $((SECONDS - t0)) s"
+		_c_procs
+		[ $((SECONDS - t0)) -lt 5 ] ||
+			diag "$name: $((SECONDS - t0)) s, $((_c_nproc - p0)) processes"
 	done
 	_c_end_cases
 	_c_klog_stop
-	diag "$CHECK_SUITE: $((_c_num - _c_nfail)) of $_c_num passed in $((SECONDS - start)) s"
+	_c_procs
+	diag "$CHECK_SUITE: $((_c_num - _c_nfail)) of $_c_num passed in $((SECONDS - start)) s ($((_c_nproc - pstart)) processes)"
 	[ "$_c_failed" = 0 ] || diag "failed: ${_c_failed_names[*]}"
 	return "$_c_failed"
 }

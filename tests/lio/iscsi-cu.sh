@@ -103,9 +103,37 @@ known_reason() {	# known_reason Family.Suite.Test: KNOWN's reason, or nothing
 	return 1
 }
 
+# cu_parse FILE: iscsi-test-cu's output read by the shell (a program costs up
+# to a second on the debug kernel under TCG): $tot $ran $pass $fail from
+# CUnit's run summary ("tests TOTAL RAN PASSED FAILED INACTIVE"; empty without
+# one), $skips, the [SKIPPED] lines counted in $skip_lines (first seen first),
+# the failed tests ("Suite S, Test T had failures:") in $failures ("S T").
+cu_parse() {
+	local line re='^ *tests +([0-9]+) +([0-9]+) +([0-9]+) +([0-9]+)'
+	local fre='^ *Suite ([^,]*), Test (.*) had failures:' k
+	local -A seen=()
+	tot='' ran='' pass='' fail='' skips=0 skip_lines=() failures=()
+	while IFS= read -r line; do
+		if [ -z "$tot" ] && [[ $line =~ $re ]]; then
+			tot=${BASH_REMATCH[1]} ran=${BASH_REMATCH[2]}
+			pass=${BASH_REMATCH[3]} fail=${BASH_REMATCH[4]}
+		elif [[ $line =~ $fre ]]; then
+			failures+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]}")
+		elif [[ $line == *"[SKIPPED]"* ]]; then
+			skips=$((skips + 1))
+			k=${line#"${line%%[! ]*}"}
+			[ -n "${seen[$k]:-}" ] || skip_lines+=("$k")
+			seen[$k]=$(( ${seen[$k]:-0} + 1 ))
+		fi
+	done <"$1"
+	for k in "${!skip_lines[@]}"; do
+		skip_lines[k]="${seen[${skip_lines[k]}]} ${skip_lines[k]}"
+	done
+}
+
 sel=" ${CHECK_SELECTED:-} "
 n=0 failed=0 tot_all=0 pass_all=0 fail_all=0
-start=$(date +%s)
+start=$SECONDS
 for fam in "${FAMILIES[@]}"; do
 	[ "$sel" = "  " ] || [[ $sel == *" iscsi_$fam "* ]] || continue
 	n=$((n + 1))
@@ -114,18 +142,13 @@ for fam in "${FAMILIES[@]}"; do
 		echo "ok $n iscsi_$fam # SKIP LIO's xcopy puts an unannotated work item on the stack (ODEBUG splat on the debug kernel)"
 		continue
 	fi
-	t0=$(date +%s)
+	t0=$SECONDS
 	# (MultipathIO wants the second URL; the others ignore it.)
 	timeout -k 5 300 iscsi-test-cu --dataloss -n -t "ALL.$fam" "$URL" ${MPATH:+"$MPATH"} \
 		>"$W/out" 2>&1
 	rc=$?
-	# CUnit's run summary: "tests TOTAL RAN PASSED FAILED INACTIVE"
-	summary=$(sed -n 's/^ *tests *\([0-9]*\) *\([0-9]*\) *\([0-9]*\) *\([0-9]*\).*/\1 \2 \3 \4/p' \
-		"$W/out" | head -n 1)
-	tot='' ran='' pass='' fail=''
-	[ -n "$summary" ] && read -r tot ran pass fail <<<"$summary"
-	skips=$(grep -c '\[SKIPPED\]' "$W/out")
-	if [ -z "${tot:-}" ]; then
+	cu_parse "$W/out"
+	if [ -z "$tot" ]; then
 		echo "# $fam: no run summary (exit $rc)"
 		head -c 1500 "$W/out" | sed 's/^/#   /'
 		echo "not ok $n iscsi_$fam"
@@ -133,37 +156,42 @@ for fam in "${FAMILIES[@]}"; do
 		continue
 	fi
 	tot_all=$((tot_all + tot)) pass_all=$((pass_all + pass)) fail_all=$((fail_all + fail))
-	echo "# $fam: $tot tests, $ran ran, $pass passed, $fail failed, $skips skip messages ($(( $(date +%s) - t0 )) s)"
+	echo "# $fam: $tot tests, $ran ran, $pass passed, $fail failed, $skips skip messages ($((SECONDS - t0)) s)"
 	# Which tests failed: "Suite S, Test T had failures:".
 	unknown=0
-	while read -r suite test; do
-		[ -n "$suite" ] || continue
+	for f in "${failures[@]}"; do
+		suite=${f%% *} test=${f#* }
 		if reason=$(known_reason "$fam.$suite.$test"); then
 			echo "#   $suite.$test: fails, LIO's behaviour: $reason"
 		else
 			echo "#   $suite.$test: FAILS"
 			unknown=1
 		fi
-	done <<<"$(sed -n 's/^ *Suite \([^,]*\), Test \(.*\) had failures:.*/\1 \2/p' "$W/out")"
+	done
 	if [ "$fail" != 0 ]; then
 		# The target's own words, if it logged any.
 		dmesg 2>/dev/null | grep -v 'odx-check:' | tail -n 3 | sed 's/^/#     kernel: /'
 	fi
-	if [ "$unknown" = 1 ] || { [ "$fail" != 0 ] && ! grep -q 'had failures' "$W/out"; }; then
+	if [ "$unknown" = 1 ] || { [ "$fail" != 0 ] && [ ${#failures[@]} = 0 ]; }; then
 		grep -E '^ +[0-9]+\. |\[FAILED\]' "$W/out" | sort | uniq -c | head -n 12 | sed 's/^/#     /'
 		echo "not ok $n iscsi_$fam"
 		failed=1
 	elif [ "$tot" -gt 0 ] && [ "$pass" = 0 ] && [ "$fail" = 0 ]; then
-		why=$(grep -m1 '\[SKIPPED\]' "$W/out" | sed 's/^ *\[SKIPPED\] *//')
+		why=${skip_lines[0]:-}
+		why=${why#* }
+		why=${why#\[SKIPPED\]}
+		why=${why#"${why%%[! ]*}"}
 		echo "ok $n iscsi_$fam # SKIP every test skipped itself: ${why:-no reason given}"
 	elif [ "$tot" = 0 ]; then
 		echo "# $fam: no tests"
 		echo "not ok $n iscsi_$fam"
 		failed=1
 	else
-		[ "$skips" = 0 ] || grep '\[SKIPPED\]' "$W/out" | sort | uniq -c | head -n 5 | sed 's/^/#   /'
+		for k in "${skip_lines[@]:0:5}"; do
+			echo "#   $k"
+		done
 		echo "ok $n iscsi_$fam"
 	fi
 done
-echo "# iscsi-test-cu: $pass_all of $tot_all tests passed, $fail_all failed ($(( $(date +%s) - start )) s)"
+echo "# iscsi-test-cu: $pass_all of $tot_all tests passed, $fail_all failed ($((SECONDS - start)) s)"
 exit "$failed"

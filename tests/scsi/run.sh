@@ -62,8 +62,9 @@ diag "$(ddpt -V 2>&1 | head -n 1); sg3_utils $(sg_inq -V 2>&1 | head -n 1)"
 # after saying why with diag).
 
 # x CMD ARGS...: run a command; $rc is its status, $W/out and $W/err its output.
+# (The helpers below read them with shell builtins: tests/lib/check.sh.)
 x() {
-	timeout -k 5 "$CMD_TIMEOUT" "$@" >"$W/out" 2>"$W/err"
+	run_timeout "$CMD_TIMEOUT" "$@" >"$W/out" 2>"$W/err"
 	rc=$?
 	last="$*"
 }
@@ -91,7 +92,7 @@ clean() {
 		show
 		return 1
 	fi
-	if grep -Eiq -- "$COMPLAIN" "$W/out"; then
+	if lines_match -i "$COMPLAIN" "$W/out"; then
 		diag "output complains: $(grep -Ei -- "$COMPLAIN" "$W/out" | head -n 3)"
 		show
 		return 1
@@ -102,7 +103,7 @@ clean() {
 has() {
 	local re
 	for re in "$@"; do
-		if ! grep -Eq -- "$re" "$W/out"; then
+		if ! lines_match "$re" "$W/out"; then
 			diag "output does not match /$re/"
 			show
 			return 1
@@ -114,7 +115,7 @@ has() {
 hasi() {
 	local re
 	for re in "$@"; do
-		if ! grep -Eiq -- "$re" "$W/out"; then
+		if ! lines_match -i "$re" "$W/out"; then
 			diag "output does not match /$re/i"
 			show
 			return 1
@@ -126,7 +127,7 @@ hasi() {
 hasi_any() {
 	local re
 	for re in "$@"; do
-		if ! cat "$W/out" "$W/err" | grep -Eiq -- "$re"; then
+		if ! lines_match -i "$re" "$W/out" "$W/err"; then
 			diag "output does not match /$re/i"
 			show
 			return 1
@@ -134,9 +135,17 @@ hasi_any() {
 	done
 }
 
-# field LABEL: the number after "LABEL:" in the last stdout (first match).
+# field LABEL: $REPLY, the number after "LABEL:" in the last stdout (first
+# match), or nothing.
 field() {
-	sed -n "s/^ *$1: *\([0-9][0-9]*\).*/\1/p" "$W/out" | head -n 1
+	local line re="^ *$1: *([0-9]+)"
+	REPLY=
+	while IFS= read -r line; do
+		if [[ $line =~ $re ]]; then
+			REPLY=${BASH_REMATCH[1]}
+			return 0
+		fi
+	done <"$W/out"
 }
 
 # eq WHAT GOT WANT
@@ -148,43 +157,54 @@ eq() {
 	fi
 }
 
-param() { cat "/sys/module/odx/parameters/$1"; }
+# These set $REPLY. A module parameter:
+param() { REPLY=; read -r REPLY <"/sys/module/odx/parameters/$1"; }
 # A per-device setting of odx0 and odx1: from their configfs directory when
 # they were made there ($ODX_SG_SETTINGS, which sg_odx reads too), else the
 # module parameter.
-setting() { cat "${ODX_SG_SETTINGS:-/sys/module/odx/parameters}/$1"; }
-live() { cat /sys/class/misc/odx-control/tokens_live; }
+setting() { REPLY=; read -r REPLY <"${ODX_SG_SETTINGS:-/sys/module/odx/parameters}/$1"; }
+live() { REPLY=; read -r REPLY </sys/class/misc/odx-control/tokens_live; }
 minted() {
-	echo $(( $(cat /sys/block/odx0/odx/tokens_minted) + $(cat /sys/block/odx1/odx/tokens_minted) ))
+	local a b
+	read -r a </sys/block/odx0/odx/tokens_minted
+	read -r b </sys/block/odx1/odx/tokens_minted
+	REPLY=$((a + b))
 }
 
 rnd() { head -c "$2" /dev/urandom >"$1"; }
 
 # put DEV OFFSET FILE: write FILE onto DEV at byte OFFSET (O_DIRECT).
 put() {
-	local out
-	if ! out=$(dd if="$3" of="$1" bs=64K seek="$2" oflag=seek_bytes,direct \
-			conv=notrunc,fsync status=none 2>&1); then
-		diag "dd to $1 at $2 failed: $out"
+	if ! dd if="$3" of="$1" bs=64K seek="$2" oflag=seek_bytes,direct \
+			conv=notrunc,fsync status=none 2>"$W/dd.err"; then
+		diag "dd to $1 at $2 failed: $(<"$W/dd.err")"
 		return 1
 	fi
 }
 
 # get DEV OFFSET LENGTH FILE: read LENGTH bytes of DEV at OFFSET into FILE (O_DIRECT).
 get() {
-	local out
-	if ! out=$(dd if="$1" of="$4" bs=64K skip="$2" count="$3" \
-			iflag=skip_bytes,count_bytes,direct status=none 2>&1); then
-		diag "dd from $1 at $2 failed: $out"
+	if ! dd if="$1" of="$4" bs=64K skip="$2" count="$3" \
+			iflag=skip_bytes,count_bytes,direct status=none 2>"$W/dd.err"; then
+		diag "dd from $1 at $2 failed: $(<"$W/dd.err")"
 		return 1
 	fi
+}
+
+# dev_size DEV: $REPLY, the size of block device DEV in bytes (sysfs: 512-byte
+# sectors), as blockdev --getsize64 says.
+dev_size() {
+	REPLY=
+	read -r REPLY <"/sys/class/block/${1##*/}/size" || return 1
+	REPLY=$((REPLY * 512))
 }
 
 # window_save DEV OFFSET LENGTH: remember DEV around [OFFSET, OFFSET + LENGTH),
 # 128 KiB of guard on each side, in $W/win ($WOFF, $WLEN).
 window_save() {
 	local size
-	size=$(blockdev --getsize64 "$1")
+	dev_size "$1" || return 1
+	size=$REPLY
 	WOFF=$(( $2 > 131072 ? $2 - 131072 : 0 ))
 	WLEN=$(( $2 + $3 + 131072 < size ? $2 + $3 + 131072 - WOFF : size - WOFF ))
 	get "$1" "$WOFF" "$WLEN" "$W/win"
@@ -217,7 +237,8 @@ window_check() {
 # tokens_back BEFORE: tokens_live is back to BEFORE (ddpt ends each token with DEL_TKN).
 tokens_back() {
 	local now
-	now=$(live)
+	live
+	now=$REPLY
 	if [ "$now" != "$1" ]; then
 		diag "tokens_live is $now after the copy, was $1 before (DEL_TKN not honoured?)"
 		return 1
@@ -234,7 +255,7 @@ ddpt_ok() {
 		show
 		return 1
 	fi
-	if grep -Eiq 'differs|warn|error|fail|problem|unable|illegal|sense|abort|short' \
+	if lines_match -i 'differs|warn|error|fail|problem|unable|illegal|sense|abort|short' \
 			"$W/err" "$W/out"; then
 		diag "ddpt complains"
 		show
@@ -251,7 +272,8 @@ copy_case() {
 	rnd "$W/src" $((n * BS))
 	put "$s" $((sk * BS)) "$W/src" || return 1
 	window_save "$d" $((se * BS)) $((n * BS)) || return 1
-	l0=$(live)
+	live
+	l0=$REPLY
 	ddpt_ok --odx if="$s" of="$d" bs="$BS" skip="$sk,$n" seek="$se,$n" count="$n" "$@" ||
 		return 1
 	window_check "$d" $((se * BS)) $((n * BS)) "$W/src" || return 1
@@ -281,15 +303,26 @@ t_sg_vpd_supported() {
 	hasi 'unit serial number' 'Device identification' 'Third party copy' 'Block limits'
 }
 
+# serial_line: $REPLY, the last stdout's "Unit serial number:" lines.
+serial_line() {
+	local line
+	REPLY=
+	while IFS= read -r line; do
+		[[ $line != *"Unit serial number:"* ]] || REPLY+=$line$'\n'
+	done <"$W/out"
+}
+
 t_sg_vpd_sn() {
 	local a b
 	x sg_vpd -p sn /dev/odx0
 	clean || return 1
 	has 'Unit serial number: [[:graph:]]' || return 1
-	a=$(grep 'Unit serial number:' "$W/out")
+	serial_line
+	a=$REPLY
 	x sg_vpd -p sn /dev/odx1
 	clean || return 1
-	b=$(grep 'Unit serial number:' "$W/out")
+	serial_line
+	b=$REPLY
 	if [ "$a" = "$b" ]; then
 		diag "odx0 and odx1 report the same serial: $a"
 		return 1
@@ -297,22 +330,23 @@ t_sg_vpd_sn() {
 }
 
 t_sg_vpd_di() {
-	local a a2 b
+	local -a d0 d0b d1
 	x sg_vpd -p di /dev/odx0
 	clean || return 1
 	has 'NAA' || return 1
-	a=$(cat "$W/out")
+	mapfile -t d0 <"$W/out"
 	x sg_vpd -p di /dev/odx0
 	clean || return 1
-	a2=$(cat "$W/out")
+	mapfile -t d0b <"$W/out"
 	x sg_vpd -p di /dev/odx1
 	clean || return 1
-	b=$(cat "$W/out")
-	if [ "$a" != "$a2" ]; then
+	mapfile -t d1 <"$W/out"
+	if [ "${d0[*]}" != "${d0b[*]}" ]; then
 		diag "odx0's designators changed between two calls"
 		return 1
 	fi
-	if [ "$(echo "$a" | sed 1d)" = "$(echo "$b" | sed 1d)" ]; then
+	# (the first line names the device)
+	if [ "${d0[*]:1}" = "${d1[*]:1}" ]; then
 		diag "odx0 and odx1 report the same designators"
 		return 1
 	fi
@@ -321,25 +355,35 @@ t_sg_vpd_di() {
 }
 
 t_sg_vpd_tpc() {
-	local bsz mtb mxb lim
+	local bsz mtb mxb lim want lines
 	bsz=$BS
-	mtb=$(setting max_token_bytes)
-	mxb=$(setting max_transfer_bytes)
+	setting max_token_bytes
+	mtb=$REPLY
+	setting max_transfer_bytes
+	mxb=$REPLY
 	lim=$(( (mtb < mxb ? mtb : mxb) / bsz ))
 	x sg_vpd -p tpc /dev/odx0
 	clean || return 1
 	has 'Block Device ROD Token Limits' || return 1
-	eq "maximum range descriptors" "$(field 'Maximum range descriptors')" \
-		"$(setting max_ranges)" || return 1
-	eq "maximum inactivity timeout" "$(field 'Maximum inactivity timeout')" \
-		$(( $(param max_ttl_ms) / 1000 )) || return 1
-	eq "default inactivity timeout" "$(field 'Default inactivity timeout')" \
-		$(( $(param default_ttl_ms) / 1000 )) || return 1
-	eq "maximum token transfer size" "$(field 'Maximum token transfer size')" "$lim" || return 1
+	setting max_ranges
+	want=$REPLY
+	field 'Maximum range descriptors'
+	eq "maximum range descriptors" "$REPLY" "$want" || return 1
+	param max_ttl_ms
+	want=$((REPLY / 1000))
+	field 'Maximum inactivity timeout'
+	eq "maximum inactivity timeout" "$REPLY" "$want" || return 1
+	param default_ttl_ms
+	want=$((REPLY / 1000))
+	field 'Default inactivity timeout'
+	eq "default inactivity timeout" "$REPLY" "$want" || return 1
+	field 'Maximum token transfer size'
+	eq "maximum token transfer size" "$REPLY" "$lim" || return 1
 	hasi 'supported commands' 'ROD token features' 'general copy operations' \
 	    '0x800000' || return 1
 	# the first descriptor is Block Device ROD Token Limits (Windows needs it)
-	if ! sed -n '2,3p' "$W/out" | grep -q 'Block Device ROD Token Limits'; then
+	mapfile -t -n 3 lines <"$W/out"
+	if [[ "${lines[1]:-}${lines[2]:-}" != *"Block Device ROD Token Limits"* ]]; then
 		diag "Block Device ROD Token Limits is not the first descriptor"
 		show
 		return 1
@@ -352,7 +396,8 @@ t_sg_vpd_bl() {
 	local mtl
 	x sg_vpd -p bl /dev/odx0
 	clean || return 1
-	mtl=$(field 'Maximum transfer length')
+	field 'Maximum transfer length'
+	mtl=$REPLY
 	if [ -z "$mtl" ] || [ "$mtl" = 0 ] || [ $((mtl * BS)) -gt $MAX_DXFER ]; then
 		diag "maximum transfer length '$mtl' blocks: want non-zero and at most 8 MiB"
 		show
@@ -362,7 +407,8 @@ t_sg_vpd_bl() {
 
 t_sg_readcap() {
 	local size n
-	size=$(blockdev --getsize64 /dev/odx0)
+	dev_size /dev/odx0 || return 1
+	size=$REPLY
 	n=$((size / BS))
 	x sg_readcap /dev/odx0
 	clean || return 1
@@ -400,7 +446,8 @@ t_sg_modes() {
 t_sg_raw_sense() {
 	local dev r
 	x "$ODXCTL" create --size 8M
-	dev=$(cat "$W/out")
+	dev=
+	read -r dev <"$W/out"
 	if [ "$rc" != 0 ] || ! [ -b "$dev" ]; then
 		diag "odxctl create"
 		show
@@ -478,7 +525,8 @@ t_ddpt_odx_sgl() {
 		cat "$W/seg" >>"$W/src"
 	done
 	window_save /dev/odx1 $((d * BS)) $(((e + ne - d) * BS)) || return 1
-	l0=$(live)
+	live
+	l0=$REPLY
 	ddpt_ok --odx if=/dev/odx0 of=/dev/odx1 bs="$BS" skip="$a,$na,$b,$nb,$c,$nc" \
 		seek="$d,$nd,$e,$ne" count=$((na + nb + nc)) || return 1
 	# expected: the window with the concatenation scattered over d and e
@@ -494,22 +542,28 @@ t_ddpt_odx_sgl() {
 	tokens_back "$l0"
 }
 
-# devsum DEV: checksum of the whole device (O_DIRECT)
+# devsum DEV: $REPLY, the checksum of the whole device (O_DIRECT)
 devsum() {
-	dd if="$1" bs=1M iflag=direct status=none | md5sum | cut -d' ' -f1
+	REPLY=
+	dd if="$1" bs=1M iflag=direct status=none | md5sum >"$W/sum" || return 1
+	read -r REPLY _ <"$W/sum"
 }
 
 # Without ddpt_quirk, ddpt 0.97's descriptors (one byte early) decode as LBA * 256
 # and count * 256: the copy must be refused and change nothing.
 t_ddpt_no_quirk() {
-	local n=2048 sk=$((MiB / BS)) se=$((2 * MiB / BS)) s0 s1 t0 t1 l0 m0
+	local n=2048 sk=$((MiB / BS)) se=$((2 * MiB / BS)) s0 s1 t0 t1 l0 m0 m1 msg
 	rnd "$W/src" $((n * BS))
 	put /dev/odx0 $((sk * BS)) "$W/src" || return 1
 	ddpt_quirk N
-	s0=$(devsum /dev/odx0)
-	t0=$(devsum /dev/odx1)
-	l0=$(live)
-	m0=$(minted)
+	devsum /dev/odx0 || return 1
+	s0=$REPLY
+	devsum /dev/odx1 || return 1
+	t0=$REPLY
+	live
+	l0=$REPLY
+	minted
+	m0=$REPLY
 	x ddpt status=none --odx if=/dev/odx0 of=/dev/odx1 bs="$BS" skip="$sk,$n" seek="$se,$n" \
 		count="$n"
 	ddpt_quirk Y
@@ -518,33 +572,42 @@ t_ddpt_no_quirk() {
 		show
 		return 1
 	fi
-	if ! grep -Eiq 'LBA out of range|illegal request' "$W/err"; then
+	if ! lines_match -i 'LBA out of range|illegal request' "$W/err"; then
 		diag "ddpt without ddpt_quirk did not fail with LBA OUT OF RANGE"
 		show
 		return 1
 	fi
-	s1=$(devsum /dev/odx0)
-	t1=$(devsum /dev/odx1)
+	devsum /dev/odx0 || return 1
+	s1=$REPLY
+	devsum /dev/odx1 || return 1
+	t1=$REPLY
 	if [ "$s0" != "$s1" ] || [ "$t0" != "$t1" ]; then
 		diag "a device changed: odx0 $s0 -> $s1, odx1 $t0 -> $t1"
 		return 1
 	fi
-	if [ "$(minted)" != "$m0" ] || [ "$(live)" != "$l0" ]; then
-		diag "tokens minted $m0 -> $(minted), live $l0 -> $(live)"
+	minted
+	m1=$REPLY
+	live
+	if [ "$m1" != "$m0" ] || [ "$REPLY" != "$l0" ]; then
+		diag "tokens minted $m0 -> $m1, live $l0 -> $REPLY"
 		return 1
 	fi
-	diag "ddpt without the quirk (exit $rc): $(head -n 2 "$W/err" | tr '\n' ' ')"
+	mapfile -t -n 2 msg <"$W/err"
+	diag "ddpt without the quirk (exit $rc): ${msg[*]}"
 }
 
 # Larger than max_token_bytes (limits pass): several tokens.
 t_ddpt_odx_multi_token() {
 	local m0 m1 n want mtb
-	mtb=$(setting max_token_bytes)
+	setting max_token_bytes
+	mtb=$REPLY
 	n=$((5 * MiB / BS + 7))
 	want=$(( (n * BS + mtb - 1) / mtb ))
-	m0=$(minted)
+	minted
+	m0=$REPLY
 	copy_case /dev/odx0 11 /dev/odx1 $((MiB / BS + 3)) "$n" || return 1
-	m1=$(minted)
+	minted
+	m1=$REPLY
 	if [ $((m1 - m0)) != "$want" ]; then
 		diag "ddpt minted $((m1 - m0)) tokens for $((n * BS)) bytes, want $want" \
 		     "(max_token_bytes $mtb)"
@@ -555,8 +618,9 @@ t_ddpt_odx_multi_token() {
 
 # rtf= split: populate to a file, then write from it in a second ddpt.
 t_ddpt_rtf_split() {
-	local n sk se l0 ntok mtb
-	mtb=$(setting max_token_bytes)
+	local n sk se l0 ntok mtb size
+	setting max_token_bytes
+	mtb=$REPLY
 	n=$((3 * MiB / BS + MiB / 2 / BS + 1))
 	sk=$((4 * MiB / BS + 1))
 	se=$((9 * MiB / BS + 17))
@@ -564,15 +628,18 @@ t_ddpt_rtf_split() {
 	rnd "$W/src" $((n * BS))
 	put /dev/odx0 $((sk * BS)) "$W/src" || return 1
 	window_save /dev/odx1 $((se * BS)) $((n * BS)) || return 1
-	l0=$(live)
+	live
+	l0=$REPLY
 	rm -f "$W/t.rtf"
 	ddpt_ok if=/dev/odx0 bs="$BS" skip="$sk,$n" count="$n" rtf="$W/t.rtf" ito=50 || return 1
-	if [ "$(stat -c %s "$W/t.rtf")" != $((512 * ntok)) ]; then
-		diag "rtf file is $(stat -c %s "$W/t.rtf") bytes, want $ntok tokens of 512"
+	size=$(stat -c %s "$W/t.rtf")
+	if [ "$size" != $((512 * ntok)) ]; then
+		diag "rtf file is $size bytes, want $ntok tokens of 512"
 		return 1
 	fi
-	if [ "$(live)" != $((l0 + ntok)) ]; then
-		diag "tokens_live $(live) after populating, want $((l0 + ntok))"
+	live
+	if [ "$REPLY" != $((l0 + ntok)) ]; then
+		diag "tokens_live $REPLY after populating, want $((l0 + ntok))"
 		return 1
 	fi
 	ddpt_ok rtf="$W/t.rtf" of=/dev/odx1 bs="$BS" seek="$se,$n" count="$n" || return 1
@@ -600,11 +667,12 @@ t_ddpt_token_to_odxctl() {
 	rnd "$W/src" $((n * BS))
 	put /dev/odx0 $((sk * BS)) "$W/src" || return 1
 	window_save /dev/odx1 "$off" $((n * BS)) || return 1
-	l0=$(live)
+	live
+	l0=$REPLY
 	rm -f "$W/a.rtf"
 	ddpt_ok if=/dev/odx0 bs="$BS" skip="$sk,$n" count="$n" rtf="$W/a.rtf" ito=50 || return 1
 	x "$ODXCTL" write odx1 --token "$W/a.rtf" "$off+$((n * BS))"
-	if [ "$rc" != 0 ] || ! grep -q "LengthCopied: $((n * BS)) " "$W/out"; then
+	if [ "$rc" != 0 ] || ! lines_match "LengthCopied: $((n * BS)) " "$W/out"; then
 		diag "odxctl write with the ddpt token"
 		show
 		return 1
@@ -628,7 +696,8 @@ t_odxctl_token_to_ddpt() {
 	rnd "$W/src" $((n * BS))
 	put /dev/odx0 "$off" "$W/src" || return 1
 	window_save /dev/odx1 $((se * BS)) $((n * BS)) || return 1
-	l0=$(live)
+	live
+	l0=$REPLY
 	x "$ODXCTL" token odx0 "$off+$((n * BS))" --out "$W/b.tok"
 	if [ "$rc" != 0 ]; then
 		diag "odxctl token"
@@ -658,7 +727,8 @@ t_ddpt_pt_copy() {
 t_ddpt_pt_copy16() {
 	local n sk se bpt mtl
 	x sg_vpd -p bl /dev/odx0
-	mtl=$(field 'Maximum transfer length')
+	field 'Maximum transfer length'
+	mtl=$REPLY
 	bpt=$((MAX_DXFER / BS))
 	if [ -n "$mtl" ] && [ "$mtl" -gt 0 ] && [ "$mtl" -lt "$bpt" ]; then
 		bpt=$mtl
@@ -709,7 +779,7 @@ ddpt_quirk() {	# ddpt_quirk Y|N: on every odx device
 
 # Every load: the logical block size the cases use.
 check_after_load() {
-	BS=$(cat /sys/block/odx0/queue/logical_block_size) || return 1
+	read -r BS </sys/block/odx0/queue/logical_block_size || return 1
 	diag "logical block size $BS"
 }
 
@@ -745,12 +815,14 @@ sh_cases ddpt_odx_1m ddpt_odx_odd ddpt_odx_same_device ddpt_odx_overlap ddpt_odx
 	ddpt_pt_copy ddpt_pt_copy16 ddpt_pt_file
 t_do ddpt_quirk N
 # All sg_odx cases but those of the limits devices and the module_limits pass.
-c_names=$(harness_list "$BIN/sg_odx")
-for l in max_tokens pt_truncated wut_expired_default mode_select_dsense; do
-	c_names=$(echo "$c_names" | grep -vx -- "$l")
+# One run of sg_odx for them all (its harness forks a child per case).
+c_names=()
+for n in $(harness_list "$BIN/sg_odx"); do
+	case $n in max_tokens|pt_truncated|wut_expired_default|mode_select_dsense) ;;
+	*) c_names+=("$n") ;;
+	esac
 done
-# shellcheck disable=SC2086
-t_harness_only sg_odx $c_names
+t_harness_only sg_odx "${c_names[@]}"
 # Last: D_SENSE changes the sense format of everything after it on odx0/odx1.
 sh_cases sg_raw_sense
 t_harness_only sg_odx mode_select_dsense
