@@ -157,7 +157,7 @@ eq() {
 	fi
 }
 
-# These set $REPLY. A module parameter:
+# These set $REPLY, and fail when the file cannot be read. A module parameter:
 param() { REPLY=; read -r REPLY <"/sys/module/odx/parameters/$1"; }
 # A per-device setting of odx0 and odx1: from their configfs directory when
 # they were made there ($ODX_SG_SETTINGS, which sg_odx reads too), else the
@@ -166,8 +166,9 @@ setting() { REPLY=; read -r REPLY <"${ODX_SG_SETTINGS:-/sys/module/odx/parameter
 live() { REPLY=; read -r REPLY </sys/class/misc/odx-control/tokens_live; }
 minted() {
 	local a b
-	read -r a </sys/block/odx0/odx/tokens_minted
-	read -r b </sys/block/odx1/odx/tokens_minted
+	REPLY=
+	read -r a </sys/block/odx0/odx/tokens_minted || return 1
+	read -r b </sys/block/odx1/odx/tokens_minted || return 1
 	REPLY=$((a + b))
 }
 
@@ -237,7 +238,7 @@ window_check() {
 # tokens_back BEFORE: tokens_live is back to BEFORE (ddpt ends each token with DEL_TKN).
 tokens_back() {
 	local now
-	live
+	live || return 1
 	now=$REPLY
 	if [ "$now" != "$1" ]; then
 		diag "tokens_live is $now after the copy, was $1 before (DEL_TKN not honoured?)"
@@ -272,7 +273,7 @@ copy_case() {
 	rnd "$W/src" $((n * BS))
 	put "$s" $((sk * BS)) "$W/src" || return 1
 	window_save "$d" $((se * BS)) $((n * BS)) || return 1
-	live
+	live || return 1
 	l0=$REPLY
 	ddpt_ok --odx if="$s" of="$d" bs="$BS" skip="$sk,$n" seek="$se,$n" count="$n" "$@" ||
 		return 1
@@ -357,23 +358,23 @@ t_sg_vpd_di() {
 t_sg_vpd_tpc() {
 	local bsz mtb mxb lim want lines
 	bsz=$BS
-	setting max_token_bytes
+	setting max_token_bytes || return 1
 	mtb=$REPLY
-	setting max_transfer_bytes
+	setting max_transfer_bytes || return 1
 	mxb=$REPLY
 	lim=$(( (mtb < mxb ? mtb : mxb) / bsz ))
 	x sg_vpd -p tpc /dev/odx0
 	clean || return 1
 	has 'Block Device ROD Token Limits' || return 1
-	setting max_ranges
+	setting max_ranges || return 1
 	want=$REPLY
 	field 'Maximum range descriptors'
 	eq "maximum range descriptors" "$REPLY" "$want" || return 1
-	param max_ttl_ms
+	param max_ttl_ms || return 1
 	want=$((REPLY / 1000))
 	field 'Maximum inactivity timeout'
 	eq "maximum inactivity timeout" "$REPLY" "$want" || return 1
-	param default_ttl_ms
+	param default_ttl_ms || return 1
 	want=$((REPLY / 1000))
 	field 'Default inactivity timeout'
 	eq "default inactivity timeout" "$REPLY" "$want" || return 1
@@ -525,7 +526,7 @@ t_ddpt_odx_sgl() {
 		cat "$W/seg" >>"$W/src"
 	done
 	window_save /dev/odx1 $((d * BS)) $(((e + ne - d) * BS)) || return 1
-	live
+	live || return 1
 	l0=$REPLY
 	ddpt_ok --odx if=/dev/odx0 of=/dev/odx1 bs="$BS" skip="$a,$na,$b,$nb,$c,$nc" \
 		seek="$d,$nd,$e,$ne" count=$((na + nb + nc)) || return 1
@@ -555,15 +556,15 @@ t_ddpt_no_quirk() {
 	local n=2048 sk=$((MiB / BS)) se=$((2 * MiB / BS)) s0 s1 t0 t1 l0 m0 m1 msg
 	rnd "$W/src" $((n * BS))
 	put /dev/odx0 $((sk * BS)) "$W/src" || return 1
-	ddpt_quirk N
 	devsum /dev/odx0 || return 1
 	s0=$REPLY
 	devsum /dev/odx1 || return 1
 	t0=$REPLY
-	live
+	live || return 1
 	l0=$REPLY
-	minted
+	minted || return 1
 	m0=$REPLY
+	ddpt_quirk N
 	x ddpt status=none --odx if=/dev/odx0 of=/dev/odx1 bs="$BS" skip="$sk,$n" seek="$se,$n" \
 		count="$n"
 	ddpt_quirk Y
@@ -585,9 +586,9 @@ t_ddpt_no_quirk() {
 		diag "a device changed: odx0 $s0 -> $s1, odx1 $t0 -> $t1"
 		return 1
 	fi
-	minted
+	minted || return 1
 	m1=$REPLY
-	live
+	live || return 1
 	if [ "$m1" != "$m0" ] || [ "$REPLY" != "$l0" ]; then
 		diag "tokens minted $m0 -> $m1, live $l0 -> $REPLY"
 		return 1
@@ -599,14 +600,14 @@ t_ddpt_no_quirk() {
 # Larger than max_token_bytes (limits pass): several tokens.
 t_ddpt_odx_multi_token() {
 	local m0 m1 n want mtb
-	setting max_token_bytes
+	setting max_token_bytes || return 1
 	mtb=$REPLY
 	n=$((5 * MiB / BS + 7))
 	want=$(( (n * BS + mtb - 1) / mtb ))
-	minted
+	minted || return 1
 	m0=$REPLY
 	copy_case /dev/odx0 11 /dev/odx1 $((MiB / BS + 3)) "$n" || return 1
-	minted
+	minted || return 1
 	m1=$REPLY
 	if [ $((m1 - m0)) != "$want" ]; then
 		diag "ddpt minted $((m1 - m0)) tokens for $((n * BS)) bytes, want $want" \
@@ -619,7 +620,7 @@ t_ddpt_odx_multi_token() {
 # rtf= split: populate to a file, then write from it in a second ddpt.
 t_ddpt_rtf_split() {
 	local n sk se l0 ntok mtb size
-	setting max_token_bytes
+	setting max_token_bytes || return 1
 	mtb=$REPLY
 	n=$((3 * MiB / BS + MiB / 2 / BS + 1))
 	sk=$((4 * MiB / BS + 1))
@@ -628,7 +629,7 @@ t_ddpt_rtf_split() {
 	rnd "$W/src" $((n * BS))
 	put /dev/odx0 $((sk * BS)) "$W/src" || return 1
 	window_save /dev/odx1 $((se * BS)) $((n * BS)) || return 1
-	live
+	live || return 1
 	l0=$REPLY
 	rm -f "$W/t.rtf"
 	ddpt_ok if=/dev/odx0 bs="$BS" skip="$sk,$n" count="$n" rtf="$W/t.rtf" ito=50 || return 1
@@ -637,7 +638,7 @@ t_ddpt_rtf_split() {
 		diag "rtf file is $size bytes, want $ntok tokens of 512"
 		return 1
 	fi
-	live
+	live || return 1
 	if [ "$REPLY" != $((l0 + ntok)) ]; then
 		diag "tokens_live $REPLY after populating, want $((l0 + ntok))"
 		return 1
@@ -667,7 +668,7 @@ t_ddpt_token_to_odxctl() {
 	rnd "$W/src" $((n * BS))
 	put /dev/odx0 $((sk * BS)) "$W/src" || return 1
 	window_save /dev/odx1 "$off" $((n * BS)) || return 1
-	live
+	live || return 1
 	l0=$REPLY
 	rm -f "$W/a.rtf"
 	ddpt_ok if=/dev/odx0 bs="$BS" skip="$sk,$n" count="$n" rtf="$W/a.rtf" ito=50 || return 1
@@ -696,7 +697,7 @@ t_odxctl_token_to_ddpt() {
 	rnd "$W/src" $((n * BS))
 	put /dev/odx0 "$off" "$W/src" || return 1
 	window_save /dev/odx1 $((se * BS)) $((n * BS)) || return 1
-	live
+	live || return 1
 	l0=$REPLY
 	x "$ODXCTL" token odx0 "$off+$((n * BS))" --out "$W/b.tok"
 	if [ "$rc" != 0 ]; then
