@@ -103,33 +103,8 @@ known_reason() {	# known_reason Family.Suite.Test: KNOWN's reason, or nothing
 	return 1
 }
 
-# cu_parse FILE: iscsi-test-cu's output read by the shell (a program costs up
-# to a second on the debug kernel under TCG): $tot $ran $pass $fail from
-# CUnit's run summary ("tests TOTAL RAN PASSED FAILED INACTIVE"; empty without
-# one), $skips, the [SKIPPED] lines counted in $skip_lines (first seen first),
-# the failed tests ("Suite S, Test T had failures:") in $failures ("S T").
-cu_parse() {
-	local line re='^ *tests +([0-9]+) +([0-9]+) +([0-9]+) +([0-9]+)'
-	local fre='^ *Suite ([^,]*), Test (.*) had failures:' k
-	local -A seen=()
-	tot='' ran='' pass='' fail='' skips=0 skip_lines=() failures=()
-	while IFS= read -r line; do
-		if [ -z "$tot" ] && [[ $line =~ $re ]]; then
-			tot=${BASH_REMATCH[1]} ran=${BASH_REMATCH[2]}
-			pass=${BASH_REMATCH[3]} fail=${BASH_REMATCH[4]}
-		elif [[ $line =~ $fre ]]; then
-			failures+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]}")
-		elif [[ $line == *"[SKIPPED]"* ]]; then
-			skips=$((skips + 1))
-			k=${line#"${line%%[! ]*}"}
-			[ -n "${seen[$k]:-}" ] || skip_lines+=("$k")
-			seen[$k]=$(( ${seen[$k]:-0} + 1 ))
-		fi
-	done <"$1"
-	for k in "${!skip_lines[@]}"; do
-		skip_lines[k]="${seen[${skip_lines[k]}]} ${skip_lines[k]}"
-	done
-}
+# shellcheck source=SCRIPTDIR/../lib/cunit.sh
+. "$(dirname "$0")/../lib/cunit.sh"
 
 sel=" ${CHECK_SELECTED:-} "
 n=0 failed=0 tot_all=0 pass_all=0 fail_all=0

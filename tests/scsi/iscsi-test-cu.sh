@@ -16,6 +16,8 @@
 # (-t ALL.A,ALL.B,...), with one "ok - iscsi.unsupported_families" line.
 # Exits 0 iff every line is ok.
 set -u -o pipefail
+# shellcheck source=SCRIPTDIR/../lib/cunit.sh
+. "$(dirname "$0")/../lib/cunit.sh"
 
 DEV=${1:-/dev/odx0}
 SUPPORTED=(TestUnitReady Inquiry ReadCapacity10 ReadCapacity16 Read10 Read12 Read16
@@ -43,21 +45,13 @@ if [ -z "$families" ]; then
 fi
 
 # cu_run NAME SPEC: iscsi-test-cu -t SPEC (ALL.FAMILY[,ALL.FAMILY...]) on
-# $DEV; $tot $pass $fail $skips from its output, $fail 1 when it has no run
-# summary. (Shell builtins read the output: a program costs up to a second
-# on the debug kernel under TCG.)
+# $DEV; $tot $pass $fail $skips from its output (tests/lib/cunit.sh), $fail 1
+# when it has no run summary.
 cu_run() {
-	local line rc re='^ *tests +([0-9]+) +([0-9]+) +([0-9]+) +([0-9]+)'
+	local rc
 	timeout -k 5 600 iscsi-test-cu --dataloss -n -t "$2" "$DEV" >"$W/out" 2>&1
 	rc=$?
-	tot='' pass='' fail='' skips=0
-	# CUnit's run summary: "tests TOTAL RAN PASSED FAILED INACTIVE"
-	while IFS= read -r line; do
-		if [ -z "$tot" ] && [[ $line =~ $re ]]; then
-			tot=${BASH_REMATCH[1]} pass=${BASH_REMATCH[3]} fail=${BASH_REMATCH[4]}
-		fi
-		[[ $line != *"[SKIPPED]"* ]] || skips=$((skips + 1))
-	done <"$W/out"
+	cu_parse "$W/out"
 	if [ -z "$tot" ]; then
 		tot=0 pass=0 fail=1
 		echo "# $1: no run summary (exit $rc)"
